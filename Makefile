@@ -1,0 +1,40 @@
+# The README's two commands are `make run` and `make test`; everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check lint bundles reports bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m tajweed_desktop
+
+test: $(STAMP)
+	$(VENV)/bin/lint-imports
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# Training runs behind the bundled weights and the README's numbers (tens of minutes on a CPU).
+DATA := ../shared/data
+bundles: $(STAMP)
+	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe default --run-dir runs/tajweed4-holdout-default --no-progress
+	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe notebook --run-dir runs/tajweed4-holdout-notebook --no-progress
+	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe notebook --run-dir runs/tajweed4-stratified-notebook --no-progress
+	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe default --run-dir runs/tajweed4-stratified-default --export assets/models/tajweed4 --no-progress
+	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe default --epochs 12 --run-dir runs/rules14-stratified-default --export assets/models/rules14 --no-progress
+	$(MAKE) reports
+
+reports:
+	for r in runs/tajweed4-holdout-default runs/tajweed4-holdout-notebook runs/tajweed4-stratified-notebook; do \
+	  mkdir -p reports/$$(basename $$r) && cp $$r/report/*.md $$r/report/*.json $$r/report/*.png reports/$$(basename $$r)/; done
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

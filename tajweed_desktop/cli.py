@@ -1,0 +1,101 @@
+"""`tajweed-check`: check recordings from a shell; a table on stdout, optional CSV or JSON.
+
+Exit status: 0 when every file was checked, 1 when some failed, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .core.batch import check_files
+from .core.errors import BundleError
+from .core.files import find_audio_files
+from .core.paths import default_bundle_path, no_bundle_help
+from .core.results import FileResult, as_json, write_csv
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="tajweed-check", description="Check Tajweed rules in recordings.")
+    ap.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="audio files or folders (searched recursively)")
+    ap.add_argument("--csv", type=Path, metavar="FILE", help="also write the results as CSV (UTF-8 with BOM)")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--model", type=Path, metavar="DIR", help="model bundle folder (default: the bundled tajweed4)")
+    ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    ap.add_argument("--timeline", action="store_true", help="also analyse 4 s windows of longer recordings")
+    return ap
+
+
+def _table_line(r: FileResult, width: int) -> str:
+    name = str(r.path)
+    if r.analysis is None:
+        return f"{name:<{width}}  ERROR  {r.error}"
+    c = r.analysis.clip
+    flag = "uncertain: " + "; ".join(c.uncertain_reasons) if c.uncertain else ""
+    return f"{name:<{width}}  {c.top_rule:<12} {c.confidence:6.1%}  {flag}"
+
+
+def _timeline_lines(r: FileResult) -> list[str]:
+    if r.analysis is None:
+        return []
+    return [
+        f"    {t.start:6.1f}-{t.end:6.1f} s  {t.prediction.top_rule:<12} {t.prediction.confidence:6.1%}"
+        + ("  uncertain" if t.prediction.uncertain else "")
+        for t in r.analysis.timeline
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .core.ensemble import Ensemble  # torch loads here, after argument errors are reported
+
+    model = args.model or default_bundle_path()
+    if args.model is None and not (model / "model.json").exists():
+        print(f"tajweed-check: {no_bundle_help(model)}", file=sys.stderr)
+        return 2
+    try:
+        ensemble = Ensemble.from_path(model, device=args.device)
+    except BundleError as exc:
+        print(f"tajweed-check: {exc}", file=sys.stderr)
+        return 2
+    if ensemble.device_note:
+        print(f"tajweed-check: {ensemble.device_note}", file=sys.stderr)
+
+    files = find_audio_files(args.paths)
+    if not files:
+        print("tajweed-check: no audio files found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
+        return 1
+    show_bar = any(p.is_dir() for p in args.paths)
+    width = min(60, max(len(str(f)) for f in files))
+    results = []
+    bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=not show_bar)
+    for r in check_files(ensemble, files, timeline=args.timeline):
+        results.append(r)
+        bar.update(1)
+        if not args.json:
+            bar.write(_table_line(r, width), file=sys.stdout)
+            if args.timeline:
+                for line in _timeline_lines(r):
+                    bar.write(line, file=sys.stdout)
+    bar.close()
+    if args.json:
+        json.dump([as_json(r) for r in results], sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    failed = sum(not r.ok for r in results)
+    if args.csv:
+        try:
+            write_csv(args.csv, results, ensemble.labels)
+        except OSError as exc:
+            print(f"tajweed-check: cannot write {args.csv}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    print(f"{len(results) - failed} of {len(results)} file(s) checked with {ensemble.bundle.name} "
+          f"on {ensemble.device.type.upper()}" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

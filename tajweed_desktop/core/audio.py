@@ -1,0 +1,217 @@
+"""Decode, mix, resample and normalise recordings; cut the model's 4 s clips and sliding windows.
+
+Training and inference both go through `load_recording` / `recording_from_array` and then
+`fixed_clip` or `sliding_windows`, so a clip is prepared identically everywhere.
+
+Level normalisation: every recording is scaled so that the RMS of its *active* frames (20 ms
+frames within 20 dB of the loudest frame, the way loudness meters gate out pauses) is -20 dBFS.
+Pauses and padding do not dilute the estimate, so a quiet phone recording with long silences
+and a loud studio clip reach the model at the same speech level. A recording whose peak is below
+-60 dBFS is refused as silent rather than amplified noise.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+
+from .errors import (
+    EmptyAudioError,
+    NoSoundError,
+    TooLongError,
+    TooShortError,
+    UnreadableAudioError,
+)
+
+SAMPLE_RATE = 16_000
+CLIP_SECONDS = 4.0
+CLIP_SAMPLES = int(SAMPLE_RATE * CLIP_SECONDS)
+MIN_SECONDS = 0.1  # shorter than this there is no syllable to classify
+MAX_SECONDS = 20 * 60  # longest recording decoded at once (about 77 MB of 16 kHz float32)
+TARGET_RMS_DBFS = -20.0
+GATE_DB = 20.0
+NO_SOUND_PEAK_DBFS = -60.0
+FRAME_SECONDS = 0.02
+AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
+
+NORMALISATION = {
+    "method": "gated_rms",
+    "target_rms_dbfs": TARGET_RMS_DBFS,
+    "gate_db_below_loudest_frame": GATE_DB,
+    "frame_seconds": FRAME_SECONDS,
+    "no_sound_peak_dbfs": NO_SOUND_PEAK_DBFS,
+}
+
+
+def _db_to_amp(db: float) -> float:
+    return 10.0 ** (db / 20.0)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A mono, 16 kHz, level-normalised recording ready to be cut into model inputs."""
+
+    samples: torch.Tensor  # (T,) float32
+    path: Path | None
+    original_rate: int
+    channels: int
+    gain_db: float
+    active: np.ndarray  # bool per 20 ms frame: does it hold sound?
+
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return self.samples.shape[-1] / self.sample_rate
+
+    def active_seconds(self, start: float = 0.0, end: float | None = None) -> float:
+        """Seconds of sound (not pause) between start and end."""
+        first = int(start / FRAME_SECONDS)
+        last = len(self.active) if end is None else int(math.ceil(end / FRAME_SECONDS))
+        return float(self.active[first:last].sum()) * FRAME_SECONDS
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float  # seconds into the recording
+    end: float
+    samples: torch.Tensor  # (CLIP_SAMPLES,)
+
+
+def decode(path: str | Path, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarray, int, int]:
+    """Read any file libsndfile reads; return (mono float32 samples, sample rate, channels).
+
+    Reads block by block and mixes each block to mono at once, so memory holds one mono copy.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise UnreadableAudioError(path, "it is a folder")
+    try:
+        with sf.SoundFile(str(path)) as f:
+            rate, channels = f.samplerate, f.channels
+            if f.frames > max_seconds * rate:
+                raise TooLongError(path, f"{f.frames / rate / 60:.0f} min; the limit is {max_seconds / 60:.0f} min")
+            blocks = []
+            total = 0
+            for block in f.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
+                mono = block.mean(axis=1, dtype=np.float32)
+                if not np.isfinite(mono).all():
+                    raise UnreadableAudioError(path, "it holds NaN or infinite samples")
+                total += len(mono)
+                if total > max_seconds * rate:  # the header under-reported the length
+                    raise TooLongError(path, f"the limit is {max_seconds / 60:.0f} min")
+                blocks.append(mono)
+    except FileNotFoundError:
+        raise UnreadableAudioError(path, "file not found") from None
+    except PermissionError:
+        raise UnreadableAudioError(path, "permission denied") from None
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as exc:
+        raise UnreadableAudioError(path, _first_line(exc)) from None
+    samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
+    if samples.size == 0:
+        raise EmptyAudioError(path)
+    return samples, rate, channels
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    # libsndfile repeats the path ("Error opening '/x.wav': Format not recognised."); keep the reason
+    return re.sub(r"^Error opening .*?: ", "", text[0]) if text else type(exc).__name__
+
+
+def resample(samples: torch.Tensor, orig_rate: int, new_rate: int = SAMPLE_RATE) -> torch.Tensor:
+    if orig_rate == new_rate:
+        return samples
+    return AF.resample(samples, orig_rate, new_rate)
+
+
+def frame_rms(samples: torch.Tensor, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """RMS per FRAME_SECONDS frame (the last partial frame included)."""
+    n = max(1, int(rate * FRAME_SECONDS))
+    x = samples.detach().cpu().numpy().astype(np.float64)
+    pad = (-len(x)) % n
+    if pad:
+        x = np.concatenate([x, np.zeros(pad)])
+    return np.sqrt(np.mean(x.reshape(-1, n) ** 2, axis=1))
+
+
+def normalise(samples: torch.Tensor, path: Path | None = None) -> tuple[torch.Tensor, float, np.ndarray]:
+    """Scale to TARGET_RMS_DBFS over active frames; return (samples, gain in dB, active mask)."""
+    peak = float(samples.abs().max()) if samples.numel() else 0.0
+    if peak < _db_to_amp(NO_SOUND_PEAK_DBFS):
+        level = "digital silence" if peak == 0 else f"peak {20 * math.log10(peak):.0f} dBFS"
+        raise NoSoundError(path, level)
+    rms = frame_rms(samples)
+    active = rms >= rms.max() * _db_to_amp(-GATE_DB)
+    active_rms = float(np.sqrt(np.mean(rms[active] ** 2)))
+    gain = _db_to_amp(TARGET_RMS_DBFS) / active_rms
+    return samples * gain, 20 * math.log10(gain), active
+
+
+def recording_from_array(
+    samples: np.ndarray | torch.Tensor,
+    rate: int,
+    path: str | Path | None = None,
+    channels: int = 1,
+) -> Recording:
+    """Prepare samples already in memory (a microphone buffer, a decoded file)."""
+    path = None if path is None else Path(path)
+    x = torch.as_tensor(np.asarray(samples, dtype=np.float32))
+    if x.ndim == 2:  # (frames, channels) as soundfile and sounddevice give it
+        channels = x.shape[1]
+        x = x.mean(dim=1)
+    if x.numel() == 0:
+        raise EmptyAudioError(path)
+    if not torch.isfinite(x).all():
+        raise UnreadableAudioError(path, "it holds NaN or infinite samples")
+    if x.numel() < MIN_SECONDS * rate:
+        raise TooShortError(path, f"{x.numel() / rate * 1000:.0f} ms; at least {MIN_SECONDS * 1000:.0f} ms needed")
+    x = resample(x, rate)
+    x, gain_db, active = normalise(x, path)
+    return Recording(x.contiguous(), path, rate, channels, gain_db, active)
+
+
+def load_recording(path: str | Path, max_seconds: float = MAX_SECONDS) -> Recording:
+    """Decode a file and prepare it: mono, 16 kHz, level-normalised."""
+    samples, rate, channels = decode(path, max_seconds)
+    return recording_from_array(samples, rate, path, channels)
+
+
+def fixed_clip(samples: torch.Tensor, length: int = CLIP_SAMPLES) -> torch.Tensor:
+    """The recipe's clip: centre crop when longer, zero pad at the end when shorter."""
+    n = samples.shape[-1]
+    if n > length:
+        start = (n - length) // 2
+        return samples[..., start : start + length]
+    if n < length:
+        return torch.nn.functional.pad(samples, (0, length - n))
+    return samples
+
+
+def window_starts(n_samples: int, hop: int, length: int = CLIP_SAMPLES) -> list[int]:
+    """Starts of windows of `length` every `hop` samples; the last one ends at the recording's end."""
+    if n_samples <= length:
+        return [0]
+    starts = list(range(0, n_samples - length + 1, hop))
+    if starts[-1] + length < n_samples:
+        starts.append(n_samples - length)
+    return starts
+
+
+def sliding_windows(recording: Recording, hop_seconds: float = 1.0) -> list[Window]:
+    """4 s windows every hop_seconds covering the whole recording (a short one gives one window)."""
+    x = recording.samples
+    rate = recording.sample_rate
+    hop = max(1, int(hop_seconds * rate))
+    windows = []
+    for s in window_starts(x.shape[-1], hop):
+        chunk = x[s : s + CLIP_SAMPLES]
+        windows.append(Window(s / rate, (s + chunk.shape[-1]) / rate, fixed_clip(chunk)))
+    return windows

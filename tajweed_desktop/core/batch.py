@@ -1,0 +1,45 @@
+"""Check many files: decode ahead on a thread while the models run, one result per file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from . import audio
+from .ensemble import Ensemble
+from .errors import TajweedError
+from .results import FileResult
+
+
+def _decode(path: Path) -> audio.Recording | str:
+    try:
+        return audio.load_recording(path)
+    except TajweedError as exc:
+        return str(exc)
+    except Exception as exc:  # a decoder bug must not end a teacher's batch of hundreds of files
+        return f"{path}: unexpected error while reading ({type(exc).__name__}: {exc})"
+
+
+def check_files(
+    ensemble: Ensemble,
+    paths: list[Path],
+    timeline: bool = False,
+    chunk: int = 8,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Iterator[FileResult]:
+    """Yield a FileResult per path, in order. The next chunk decodes while this one computes."""
+    chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as pool:
+        pending: list[Future] | None = [pool.submit(_decode, p) for p in chunks[0]] if chunks else None
+        for n, names in enumerate(chunks):
+            decoded = [f.result() for f in pending]
+            pending = [pool.submit(_decode, p) for p in chunks[n + 1]] if n + 1 < len(chunks) else []
+            good = [d for d in decoded if isinstance(d, audio.Recording)]
+            analyses = iter(ensemble.analyse_many(good, timeline=timeline)) if good else iter(())
+            for path, d in zip(names, decoded):
+                yield FileResult(path, analysis=next(analyses)) if isinstance(d, audio.Recording) else FileResult(path, error=d)
+            if cancelled():
+                for f in pending:
+                    f.cancel()
+                return

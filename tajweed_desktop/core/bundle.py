@@ -1,0 +1,212 @@
+"""Model bundles: one safetensors weights file per fold plus a `model.json` model card.
+
+Nothing in a bundle is ever unpickled: weights are safetensors and every file's sha256 is
+checked against the card before it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from . import audio
+from .atomic import atomic_directory
+from .errors import BundleError
+from .model import ARCHITECTURE, CNN1D
+
+FORMAT_VERSION = 1
+CARD_NAME = "model.json"
+DEFAULT_UNCERTAINTY = {"min_confidence": 0.5, "min_agreement": 0.6, "min_active_seconds": 0.3}
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Bundle:
+    """A loaded, verified bundle: the card and one state dict per fold."""
+
+    path: Path
+    card: dict[str, Any]
+    fold_states: list[dict[str, torch.Tensor]] = field(repr=False)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.card["labels"])
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name", self.path.name)
+
+    @property
+    def temperature(self) -> float:
+        return float(self.card.get("calibration", {}).get("temperature", 1.0))
+
+    @property
+    def uncertainty(self) -> dict[str, float]:
+        return {**DEFAULT_UNCERTAINTY, **self.card.get("uncertainty", {})}
+
+    def build_models(self) -> list[CNN1D]:
+        models = []
+        for state in self.fold_states:
+            m = CNN1D(len(self.labels))
+            m.load_state_dict(state)
+            models.append(m.eval())
+        return models
+
+
+def new_card(
+    name: str,
+    labels: list[str],
+    *,
+    cross_validation: dict[str, Any] | None = None,
+    training_data: dict[str, Any] | None = None,
+    calibration: dict[str, Any] | None = None,
+    uncertainty: dict[str, float] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A model card with everything the app needs to prepare audio exactly as in training."""
+    card = {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "labels": list(labels),
+        "sample_rate": audio.SAMPLE_RATE,
+        "clip_seconds": audio.CLIP_SECONDS,
+        "normalisation": dict(audio.NORMALISATION),
+        "architecture": dict(ARCHITECTURE),
+        "cross_validation": cross_validation or {},
+        "training_data": training_data or {},
+        "calibration": calibration or {"temperature": 1.0},
+        "uncertainty": {**DEFAULT_UNCERTAINTY, **(uncertainty or {})},
+    }
+    card.update(extra or {})
+    return card
+
+
+def save_bundle(
+    target: str | Path,
+    card: dict[str, Any],
+    fold_states: list[dict[str, torch.Tensor]],
+    report_dir: str | Path | None = None,
+) -> Path:
+    """Write a bundle folder atomically: it appears complete at `target` or not at all.
+
+    `report_dir`, when given, is copied in as `report/` (the training report behind the card).
+    """
+    target = Path(target)
+    card = dict(card)
+    with atomic_directory(target) as tmp:
+        if report_dir is not None:
+            shutil.copytree(report_dir, tmp / "report", ignore=shutil.ignore_patterns("oof.csv"))
+        folds = []
+        for k, state in enumerate(fold_states, start=1):
+            fname = f"fold{k}.safetensors"
+            tensors = {key: t.detach().cpu().contiguous() for key, t in state.items()}
+            save_file(tensors, str(tmp / fname), metadata={"fold": str(k)})
+            folds.append({"fold": k, "file": fname, "sha256": sha256_of(tmp / fname)})
+        card["folds"] = folds
+        (tmp / CARD_NAME).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
+
+
+def read_card(path: str | Path) -> dict[str, Any]:
+    """Read and check a bundle's model card (no weights loaded)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise BundleError(path, "folder not found" if not path.exists() else "not a folder")
+    card_path = path / CARD_NAME
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BundleError(path, f"{CARD_NAME} is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(path, f"{CARD_NAME} is unreadable ({exc})") from None
+    if not isinstance(card, dict):
+        raise BundleError(path, f"{CARD_NAME} is not a JSON object")
+    if card.get("format_version") != FORMAT_VERSION:
+        raise BundleError(path, f"unknown format version {card.get('format_version')!r} (this app reads {FORMAT_VERSION})")
+    labels = card.get("labels")
+    if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) for x in labels) or len(set(labels)) != len(labels):
+        raise BundleError(path, "labels must be a list of at least two distinct names")
+    if card.get("sample_rate") != audio.SAMPLE_RATE or float(card.get("clip_seconds", 0)) != audio.CLIP_SECONDS:
+        raise BundleError(path, "sample rate or clip length differ from what this app prepares")
+    folds = card.get("folds")
+    if not isinstance(folds, list) or not folds:
+        raise BundleError(path, "the card lists no fold weights")
+    return card
+
+
+def load_bundle(path: str | Path) -> Bundle:
+    """Load a bundle, verifying every weights file's sha256 and shape against the card."""
+    path = Path(path)
+    card = read_card(path)
+    n_labels = len(card["labels"])
+    expected = CNN1D(n_labels).state_dict()
+    states = []
+    for entry in card["folds"]:
+        fname = Path(str(entry.get("file", "")))
+        if fname.name != str(fname) or not fname.name.endswith(".safetensors"):
+            raise BundleError(path, f"weights file {fname} is not a safetensors file inside the bundle")
+        wpath = path / fname
+        if not wpath.is_file():
+            raise BundleError(path, f"weights file {fname} is missing")
+        if sha256_of(wpath) != entry.get("sha256"):
+            raise BundleError(path, f"weights file {fname} does not match its sha256 in {CARD_NAME} (damaged or changed)")
+        try:
+            state = load_file(str(wpath))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise BundleError(path, f"weights file {fname} is unreadable ({exc})") from None
+        if state.keys() != expected.keys():
+            raise BundleError(path, f"weights file {fname} does not hold a CNN1D")
+        for key, tensor in expected.items():
+            if state[key].shape != tensor.shape:
+                raise BundleError(
+                    path,
+                    f"weights file {fname}: {key} has shape {tuple(state[key].shape)}, "
+                    f"expected {tuple(tensor.shape)} for {n_labels} labels",
+                )
+        states.append(state)
+    return Bundle(path, card, states)
+
+
+def import_notebook_checkpoints(
+    checkpoints: list[str | Path], labels: list[str], target: str | Path, name: str | None = None
+) -> Path:
+    """Turn the teaching notebook's `fold{k}_best.pt` files into a bundle.
+
+    The notebook saved pickles ({model_state_dict, optimizer_state_dict, epoch, f1, fold});
+    they are read with `weights_only=True`, which refuses anything but tensors and plain data.
+    """
+    states, scores = [], []
+    for ckpt in checkpoints:
+        try:
+            data = torch.load(ckpt, map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises several types for a refused or damaged pickle
+            raise BundleError(Path(ckpt), f"not a loadable notebook checkpoint ({str(exc).splitlines()[0]})") from None
+        state = data.get("model_state_dict", data) if isinstance(data, dict) else None
+        if not isinstance(state, dict):
+            raise BundleError(Path(ckpt), "holds no model_state_dict")
+        model = CNN1D(len(labels))
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            raise BundleError(Path(ckpt), f"does not match CNN1D with {len(labels)} labels ({str(exc).splitlines()[0]})") from None
+        states.append(model.state_dict())
+        if isinstance(data, dict) and "f1" in data:
+            scores.append(float(data["f1"]))
+    cv = {"source": "notebook checkpoints", "fold_macro_f1": scores} if scores else {}
+    card = new_card(name or Path(target).name, labels, cross_validation=cv)
+    return save_bundle(target, card, states)

@@ -1,0 +1,182 @@
+"""Run a bundle's fold models together and turn their outputs into a verdict per rule."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import audio
+from .bundle import Bundle, load_bundle
+
+log = logging.getLogger(__name__)
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The ensemble's verdict on one 4 s input."""
+
+    labels: tuple[str, ...]
+    probabilities: np.ndarray  # (rules,) mean over folds of the calibrated softmax; sums to 1
+    spread: np.ndarray  # (rules,) standard deviation of that probability across folds
+    fold_votes: tuple[str, ...]  # each fold model's top rule
+    active_seconds: float
+    uncertain_reasons: tuple[str, ...]
+
+    @property
+    def top_index(self) -> int:
+        return int(np.argmax(self.probabilities))
+
+    @property
+    def top_rule(self) -> str:
+        return self.labels[self.top_index]
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probabilities[self.top_index])
+
+    @property
+    def agreement(self) -> float:
+        """Fraction of fold models whose own top rule is the ensemble's top rule."""
+        return self.fold_votes.count(self.top_rule) / len(self.fold_votes)
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.uncertain_reasons)
+
+    def as_dict(self) -> dict[str, float]:
+        return {label: float(p) for label, p in zip(self.labels, self.probabilities)}
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    start: float
+    end: float
+    prediction: Prediction
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything known about one recording: the clip verdict and, for long ones, a timeline."""
+
+    path: Path | None
+    duration: float
+    clip: Prediction
+    timeline: tuple[TimelinePoint, ...] = ()
+
+
+def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
+    """Pick the device; return it with a note for the user when the request could not be met."""
+    if requested not in DEVICE_CHOICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICE_CHOICES)}, not {requested!r}")
+    if requested == "cpu":
+        return torch.device("cpu"), None
+    if not torch.cuda.is_available():
+        note = "CUDA was requested but is not available; using the CPU" if requested == "cuda" else None
+        return torch.device("cpu"), note
+    try:  # a driver that is present but broken fails here rather than mid-analysis
+        torch.zeros(1, device="cuda").add_(1).cpu()
+    except RuntimeError as exc:
+        return torch.device("cpu"), f"CUDA failed ({str(exc).splitlines()[0]}); using the CPU"
+    return torch.device("cuda"), None
+
+
+class Ensemble:
+    """The fold models of one bundle, averaged. Thread-safe for one caller at a time."""
+
+    def __init__(self, bundle: Bundle, device: str = "auto", batch_size: int = 16):
+        self.bundle = bundle
+        self.labels = tuple(bundle.labels)
+        self.temperature = bundle.temperature
+        self.thresholds = bundle.uncertainty
+        self.batch_size = batch_size
+        self.device, self.device_note = resolve_device(device)
+        self.models = [m.to(self.device) for m in bundle.build_models()]
+
+    @classmethod
+    def from_path(cls, path: str | Path, device: str = "auto", batch_size: int = 16) -> Ensemble:
+        return cls(load_bundle(path), device=device, batch_size=batch_size)
+
+    def _to_cpu(self, reason: str) -> None:
+        log.warning("falling back to the CPU: %s", reason)
+        self.device = torch.device("cpu")
+        self.device_note = f"CUDA failed ({reason}); using the CPU"
+        self.models = [m.cpu() for m in self.models]
+
+    @torch.inference_mode()
+    def fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
+        """clips (n, samples) -> calibrated softmax per fold, (folds, n, rules) on the CPU."""
+        out = []
+        for i in range(0, clips.shape[0], self.batch_size):
+            batch = clips[i : i + self.batch_size].unsqueeze(1)
+            try:
+                out.append(self._forward(batch))
+            except RuntimeError as exc:
+                if self.device.type != "cuda":
+                    raise
+                self._to_cpu(str(exc).splitlines()[0])
+                out.append(self._forward(batch))
+        if not out:
+            return torch.zeros(len(self.models), 0, len(self.labels))
+        return torch.cat(out, dim=1)
+
+    def _forward(self, batch: torch.Tensor) -> torch.Tensor:
+        x = batch.to(self.device)
+        logits = torch.stack([m(x) for m in self.models])
+        return torch.softmax(logits.float() / self.temperature, dim=-1).cpu()
+
+    def _prediction(self, fold_probs: torch.Tensor, active_seconds: float) -> Prediction:
+        """fold_probs (folds, rules) for one input."""
+        probs = fold_probs.mean(0).numpy().astype(np.float64)
+        spread = fold_probs.std(0, unbiased=False).numpy().astype(np.float64)
+        votes = tuple(self.labels[int(i)] for i in fold_probs.argmax(-1))
+        top = int(np.argmax(probs))
+        agreement = votes.count(self.labels[top]) / len(votes)
+        t = self.thresholds
+        reasons = []
+        if active_seconds < t["min_active_seconds"]:
+            reasons.append(f"too little sound ({active_seconds:.2f} s)")
+        if probs[top] < t["min_confidence"]:
+            reasons.append(f"low confidence ({probs[top]:.0%})")
+        if agreement < t["min_agreement"]:
+            reasons.append(f"fold models disagree ({votes.count(self.labels[top])} of {len(votes)} agree)")
+        return Prediction(self.labels, probs, spread, votes, active_seconds, tuple(reasons))
+
+    def analyse(self, recording: audio.Recording, timeline: bool = False, hop_seconds: float = 1.0) -> Analysis:
+        return self.analyse_many([recording], timeline=timeline, hop_seconds=hop_seconds)[0]
+
+    def analyse_many(
+        self, recordings: list[audio.Recording], timeline: bool = False, hop_seconds: float = 1.0
+    ) -> list[Analysis]:
+        """Analyse several recordings with as few forward passes as possible."""
+        inputs: list[torch.Tensor] = []
+        active: list[float] = []
+        spans: list[tuple[int, list[tuple[float, float]]]] = []
+        for rec in recordings:
+            first = len(inputs)
+            n = rec.samples.shape[-1]
+            crop_start = max(0, (n - audio.CLIP_SAMPLES) // 2) / rec.sample_rate
+            inputs.append(audio.fixed_clip(rec.samples))
+            active.append(rec.active_seconds(crop_start, crop_start + audio.CLIP_SECONDS))
+            windows: list[tuple[float, float]] = []
+            if timeline and n > audio.CLIP_SAMPLES:
+                for w in audio.sliding_windows(rec, hop_seconds):
+                    inputs.append(w.samples)
+                    active.append(rec.active_seconds(w.start, w.end))
+                    windows.append((w.start, w.end))
+            spans.append((first, windows))
+        probs = self.fold_probabilities(torch.stack(inputs)) if inputs else None
+        results = []
+        for rec, (first, windows) in zip(recordings, spans):
+            clip = self._prediction(probs[:, first], active[first])
+            points = tuple(
+                TimelinePoint(s, e, self._prediction(probs[:, first + 1 + j], active[first + 1 + j]))
+                for j, (s, e) in enumerate(windows)
+            )
+            results.append(Analysis(rec.path, rec.duration, clip, points))
+        return results

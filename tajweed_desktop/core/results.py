@@ -1,0 +1,75 @@
+"""One row per checked file, as the checker's CSV and the app's export both write it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import atomic_write_bytes
+from .ensemble import Analysis
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    analysis: Analysis | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.analysis is not None
+
+
+def csv_header(labels: list[str] | tuple[str, ...]) -> list[str]:
+    return ["file", "predicted_rule", "confidence", "uncertain", *[f"p_{lab}" for lab in labels], "error"]
+
+
+def csv_row(result: FileResult, labels: list[str] | tuple[str, ...]) -> list[str]:
+    if result.analysis is None:
+        return [str(result.path), "", "", "", *[""] * len(labels), result.error or ""]
+    clip = result.analysis.clip
+    probs = clip.as_dict()
+    return [
+        str(result.path),
+        clip.top_rule,
+        f"{clip.confidence:.4f}",
+        "yes" if clip.uncertain else "no",
+        *[f"{probs[lab]:.4f}" for lab in labels],
+        "",
+    ]
+
+
+def csv_text(results: list[FileResult], labels: list[str] | tuple[str, ...]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(csv_header(labels))
+    for r in results:
+        w.writerow(csv_row(r, labels))
+    return buf.getvalue()
+
+
+def write_csv(path: str | Path, results: list[FileResult], labels: list[str] | tuple[str, ...]) -> None:
+    """UTF-8 with BOM, so spreadsheet programs show Arabic file names; written atomically."""
+    atomic_write_bytes(path, csv_text(results, labels).encode("utf-8-sig"))
+
+
+def as_json(result: FileResult) -> dict:
+    if result.analysis is None:
+        return {"file": str(result.path), "error": result.error}
+    a = result.analysis
+    clip = a.clip
+
+    def pred(p):
+        return {"top_rule": p.top_rule, "confidence": p.confidence, "uncertain": p.uncertain,
+                "reasons": list(p.uncertain_reasons), "probabilities": p.as_dict(),
+                "spread": dict(zip(p.labels, map(float, p.spread))), "agreement": p.agreement}
+
+    return {
+        "file": str(result.path),
+        "duration": a.duration,
+        **pred(clip),
+        "timeline": [{"start": t.start, "end": t.end, **pred(t.prediction)} for t in a.timeline],
+        "error": None,
+    }

@@ -1,0 +1,1 @@
+"""Reproduce the k-fold training that produces the bundled model ensembles."""

@@ -1,0 +1,169 @@
+"""`python -m trainer`: train, resume, assemble a bundle, or evaluate one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tajweed_desktop.core.errors import TajweedError
+
+from . import data as data_mod
+from .recipe import load_recipe
+
+COMMANDS = ("train", "resume", "assemble", "evaluate")
+
+
+def _source_args(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", type=Path, help="a local folder: Kaggle layout or one folder per rule")
+    src.add_argument("--kaggle", nargs="?", const=data_mod.DEFAULT_KAGGLE_HANDLE, metavar="HANDLE",
+                     help=f"download with kagglehub (default {data_mod.DEFAULT_KAGGLE_HANDLE}); cached copy when offline")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m trainer", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="k-fold training (the default command)")
+    _source_args(t)
+    t.add_argument("--recipe", default="default", help="a name in trainer/configs (default, notebook) or a JSON path")
+    t.add_argument("--split", default="stratified",
+                   help="stratified (as the notebook), grouped (by reciter), or holdout:<reciter>")
+    t.add_argument("--folds", type=int, default=5)
+    t.add_argument("--fold", type=int, help="train only this fold (1-based); assemble the bundle later")
+    t.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    t.add_argument("--run-dir", type=Path, help="where checkpoints and the report go (default runs/<data>-<split>-<recipe>)")
+    t.add_argument("--export", type=Path, help="write the finished bundle here (for example assets/models/tajweed4)")
+    t.add_argument("--no-progress", action="store_true")
+
+    r = sub.add_parser("resume", help="continue an interrupted run with its saved arguments")
+    r.add_argument("run_dir", type=Path)
+
+    a = sub.add_parser("assemble", help="report and bundle a run whose folds were trained separately")
+    a.add_argument("run_dir", type=Path)
+    a.add_argument("--export", type=Path, required=True)
+
+    e = sub.add_parser("evaluate", help="metrics of a bundle on any labelled folder")
+    e.add_argument("--model", type=Path, required=True)
+    _source_args(e)
+    e.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    return ap
+
+
+def _data_path(args) -> Path:
+    return Path(args.data) if args.data is not None else data_mod.kaggle_dataset_path(args.kaggle)
+
+
+def _load(args, progress: bool = True) -> data_mod.Dataset:
+    ds = data_mod.load_dataset(_data_path(args), show_progress=progress)
+    print(f"{ds.root}: {ds.layout} layout, {len(ds.items)} clips, {len(ds.labels)} rules, "
+          f"{len(set(ds.groups))} reciter group(s); left out {len(ds.skipped)}", flush=True)
+    for path, err in ds.skipped:
+        print(f"  left out: {err}", flush=True)
+    return ds
+
+
+def cmd_train(args, argv: list[str]) -> int:
+    from .pipeline import export_bundle, finished_results, report, train_all
+
+    recipe = load_recipe(args.recipe).with_overrides(epochs=args.epochs)
+    ds = _load(args, not args.no_progress)
+    source = str(args.data) if args.data is not None else f"kaggle:{args.kaggle}"
+    run_dir = args.run_dir or Path("runs") / f"{Path(source).name}-{args.split.replace(':', '-')}-{recipe.name}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "args.json").write_text(json.dumps({"argv": argv}))
+    train_all(ds, recipe, run_dir, args.split, args.folds, args.seed, args.fold, args.device, not args.no_progress)
+    if args.fold is not None:
+        print(f"fold {args.fold} done in {run_dir}; when all folds are trained: python -m trainer assemble {run_dir} --export DIR")
+        return 0
+    context = {"data": source, "strategy": args.split, "recipe": recipe.to_dict(), "seed": args.seed,
+               "command": "python -m trainer " + shlex.join(argv)}
+    m = report(ds, finished_results(run_dir), run_dir, context, args.seed)
+    _print_summary(m, run_dir)
+    if args.export:
+        export_bundle(ds, finished_results(run_dir), m, run_dir, args.export, args.export.name)
+        print(f"bundle written to {args.export}")
+    return 0
+
+
+def _print_summary(m: dict, run_dir: Path) -> None:
+    c, b = m["cnn_macro_f1"], m["voice_baseline_macro_f1"]
+    print(f"CNN macro-F1 {c['mean']:.3f} ± {c['std']:.3f}; voice-only baseline {b['mean']:.3f} ± {b['std']:.3f}; "
+          f"temperature {m['calibration']['temperature']:.2f} (ECE {m['calibration']['ece_before']:.3f} -> "
+          f"{m['calibration']['ece_after']:.3f}); report in {run_dir / 'report'}")
+
+
+def cmd_resume(args) -> int:
+    saved = args.run_dir / "args.json"
+    if not saved.exists():
+        raise SystemExit(f"{args.run_dir}: not a training run folder (no args.json)")
+    return main(json.loads(saved.read_text())["argv"])
+
+
+def cmd_assemble(args) -> int:
+    from .pipeline import export_bundle, finished_results, report
+
+    saved = json.loads((args.run_dir / "args.json").read_text())["argv"]
+    targs = build_parser().parse_args(saved)
+    recipe = load_recipe(targs.recipe).with_overrides(epochs=targs.epochs)
+    ds = _load(targs)
+    source = str(targs.data) if targs.data is not None else f"kaggle:{targs.kaggle}"
+    argv_all = [a for i, a in enumerate(saved) if a != "--fold" and (i == 0 or saved[i - 1] != "--fold")]
+    context = {"data": source, "strategy": targs.split, "recipe": recipe.to_dict(), "seed": targs.seed,
+               "command": "python -m trainer " + shlex.join(argv_all)}
+    results = finished_results(args.run_dir)
+    m = report(ds, results, args.run_dir, context, targs.seed)
+    _print_summary(m, args.run_dir)
+    export_bundle(ds, results, m, args.run_dir, args.export, args.export.name)
+    print(f"bundle written to {args.export}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from tajweed_desktop.core.ensemble import Ensemble
+
+    from .metrics import classification_scores
+
+    ens = Ensemble.from_path(args.model, device=args.device)
+    ds = _load(args)
+    unknown = sorted(set(ds.labels) - set(ens.labels))
+    if unknown:
+        raise SystemExit(f"{args.model}: the bundle does not know the rule(s) {', '.join(unknown)}")
+    y = np.array([ens.labels.index(it.label) for it in ds.items])
+    preds = np.array([a.clip.top_index for a in ens.analyse_many(ds.recordings)])
+    m = classification_scores(preds, y, len(ens.labels))
+    m["labels"] = list(ens.labels)
+    if args.json:
+        print(json.dumps(m, indent=2))
+    else:
+        print(f"macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f} on {len(y)} clips")
+        for lab, f in zip(ens.labels, m["per_rule_f1"]):
+            print(f"  {lab:24s} F1 {f:.3f}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
+        argv = ["train", *argv]
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            return cmd_train(args, argv)
+        if args.command == "resume":
+            return cmd_resume(args)
+        if args.command == "assemble":
+            return cmd_assemble(args)
+        return cmd_evaluate(args)
+    except TajweedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

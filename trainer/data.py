@@ -1,0 +1,159 @@
+"""Labelled recitation audio: the Kaggle layout, one folder per rule, or the Kaggle dataset itself.
+
+Every clip goes through the core's `load_recording`, exactly as in the app. A file that cannot
+be read or holds no sound is reported by name and left out: never zero-filled, never relabelled.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from tajweed_desktop.core import audio
+from tajweed_desktop.core.errors import TajweedError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KAGGLE_HANDLE = "mohammad2012191/tajweed-dataset"
+UNKNOWN_GROUP = "unknown"
+
+
+class DataError(TajweedError):
+    """The data folder as a whole cannot be used (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    path: Path
+    label: str
+    group: str  # the reciter, or UNKNOWN_GROUP
+
+
+@dataclass
+class Dataset:
+    root: Path
+    layout: str  # "kaggle" or "folders"
+    labels: list[str]  # sorted, as the notebook's LabelEncoder
+    items: list[Item]
+    recordings: list[audio.Recording]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def targets(self) -> list[int]:
+        index = {label: i for i, label in enumerate(self.labels)}
+        return [index[it.label] for it in self.items]
+
+    @property
+    def groups(self) -> list[str]:
+        return [it.group for it in self.items]
+
+    def fingerprint(self) -> str:
+        """sha256 over every kept file's relative path, label and content."""
+        h = hashlib.sha256()
+        for it in sorted(self.items, key=lambda i: str(i.path)):
+            h.update(f"{it.path.relative_to(self.root).as_posix()}\t{it.label}\t".encode())
+            with open(it.path, "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+        return h.hexdigest()
+
+
+def detect_layout(root: Path) -> str:
+    if (root / "train.csv").is_file():
+        return "kaggle"
+    if any(p.is_dir() and _audio_files(p) for p in root.iterdir()):
+        return "folders"
+    raise DataError(
+        f"{root}: neither the Kaggle layout (train.csv + train/<id>.wav) "
+        "nor one folder of audio files per rule"
+    )
+
+
+def _audio_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in audio.AUDIO_EXTENSIONS and not p.is_dir())
+
+
+def list_kaggle(root: Path) -> list[Item]:
+    items = []
+    with open(root / "train.csv", newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        missing = {"id", "label_name"} - set(reader.fieldnames or [])
+        if missing:
+            raise DataError(f"{root / 'train.csv'}: missing column(s) {', '.join(sorted(missing))}")
+        for row in reader:  # unknown extra columns (such as `source`) are ignored
+            group = (row.get("sheikh_name") or "").strip() or UNKNOWN_GROUP
+            items.append(Item(root / "train" / f"{row['id'].strip()}.wav", row["label_name"].strip(), group))
+    return items
+
+
+def list_folders(root: Path) -> list[Item]:
+    """`root/<rule>/*.wav`, or `root/<rule>/<reciter>/*.wav` where reciters are known."""
+    items = []
+    for rule_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for path in _audio_files(rule_dir):
+            rel = path.relative_to(rule_dir).parts
+            group = rel[0] if len(rel) > 1 else UNKNOWN_GROUP
+            items.append(Item(path, rule_dir.name, group))
+    return items
+
+
+def load_dataset(root: str | Path, show_progress: bool = True) -> Dataset:
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: data folder not found")
+    layout = detect_layout(root)
+    listed = list_kaggle(root) if layout == "kaggle" else list_folders(root)
+    items, recordings, skipped = [], [], []
+    for it in tqdm(listed, desc=f"decoding {root.name}", unit="clip", disable=not show_progress, leave=False):
+        try:
+            recordings.append(audio.load_recording(it.path))
+            items.append(it)
+        except TajweedError as exc:
+            log.warning("left out %s", exc)
+            skipped.append((it.path, str(exc)))
+    if not items:
+        raise DataError(f"{root}: no usable clips ({len(skipped)} left out)")
+    labels = sorted({it.label for it in items})
+    if len(labels) < 2:
+        raise DataError(f"{root}: only one rule ({labels[0]}); at least two are needed")
+    return Dataset(root, layout, labels, items, recordings, skipped)
+
+
+def kaggle_dataset_path(handle: str = DEFAULT_KAGGLE_HANDLE) -> Path:
+    """Download with kagglehub, or use its cached copy when offline."""
+    import kagglehub  # imported here: it reads its config and logs at import
+
+    try:
+        return Path(kagglehub.dataset_download(handle))
+    except Exception as exc:  # kagglehub raises network, HTTP and auth errors of many types
+        cached = cached_kaggle_path(handle)
+        if cached is not None:
+            log.warning("kagglehub could not reach Kaggle (%s); using the cached copy %s", type(exc).__name__, cached)
+            return cached
+        raise DataError(
+            f"cannot download {handle} ({type(exc).__name__}) and there is no cached copy under {kaggle_cache_root()}"
+        ) from None
+
+
+def kaggle_cache_root() -> Path:
+    return Path(os.environ.get("KAGGLEHUB_CACHE") or Path.home() / ".cache" / "kagglehub")
+
+
+def cached_kaggle_path(handle: str) -> Path | None:
+    """The newest completely downloaded version of `owner/dataset` in kagglehub's cache."""
+    parts = handle.split("/")
+    if len(parts) < 2:
+        return None
+    base = kaggle_cache_root() / "datasets" / parts[0] / parts[1]
+    versions = sorted(
+        (int(v.name) for v in (base / "versions").glob("*") if v.name.isdigit() and (base / f"{v.name}.complete").exists()),
+        reverse=True,
+    )
+    if len(parts) >= 4 and parts[2] == "versions" and parts[3].isdigit():
+        versions = [v for v in versions if v == int(parts[3])]
+    return base / "versions" / str(versions[0]) if versions else None

@@ -1,0 +1,68 @@
+"""Scores: macro-F1 (torchmetrics, as in the notebook), per-rule F1, confusion, calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torchmetrics.functional.classification import multiclass_confusion_matrix, multiclass_f1_score
+
+
+def classification_scores(preds: np.ndarray | list[int], targets: np.ndarray | list[int], n_classes: int) -> dict:
+    p = torch.as_tensor(np.asarray(preds), dtype=torch.long)
+    t = torch.as_tensor(np.asarray(targets), dtype=torch.long)
+    return {
+        "macro_f1": float(multiclass_f1_score(p, t, num_classes=n_classes, average="macro")),
+        "per_rule_f1": multiclass_f1_score(p, t, num_classes=n_classes, average=None).tolist(),
+        "accuracy": float((p == t).float().mean()) if len(t) else 0.0,
+        "confusion": multiclass_confusion_matrix(p, t, num_classes=n_classes).tolist(),
+    }
+
+
+def expected_calibration_error(probs: np.ndarray, targets: np.ndarray, bins: int = 10) -> float:
+    """Weighted mean |accuracy - confidence| over equal-width confidence bins."""
+    conf = probs.max(1)
+    correct = probs.argmax(1) == targets
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(ece)
+
+
+def reliability(probs: np.ndarray, targets: np.ndarray, bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean confidence, accuracy, count) per non-empty bin, for the reliability diagram."""
+    conf = probs.max(1)
+    correct = probs.argmax(1) == targets
+    edges = np.linspace(0, 1, bins + 1)
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            out.append((float(conf[m].mean()), float(correct[m].mean()), int(m.sum())))
+    return out
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(-1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood of out-of-fold logits."""
+    x = torch.as_tensor(logits, dtype=torch.float64)
+    y = torch.as_tensor(targets, dtype=torch.long)
+    log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(x / log_t.exp(), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(log_t.exp().clamp(0.05, 20.0))

@@ -1,0 +1,117 @@
+"""A whole run: split, train each fold, score the voice-only baseline, report, export a bundle."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from tajweed_desktop.core import bundle as bundle_mod
+from tajweed_desktop.core.atomic import atomic_write_text
+
+from . import baseline
+from .data import Dataset
+from .folds import make_folds
+from .recipe import Recipe
+from .report import summarise, write_report
+from .train import FoldResult, fold_state, pick_device, train_fold
+
+log = logging.getLogger(__name__)
+
+
+def split_summary(ds: Dataset, folds: list[tuple[list[int], list[int]]]) -> str:
+    lines = []
+    for k, (tr, va) in enumerate(folds, start=1):
+        per_rule = {lab: sum(ds.items[i].label == lab for i in va) for lab in ds.labels}
+        groups = sorted({ds.items[i].group for i in va})
+        lines.append(f"fold {k}: {len(tr)} train / {len(va)} validation; validation rules {per_rule}; reciters {groups}")
+    return "\n".join(lines)
+
+
+def prepare_split(ds: Dataset, run_dir: Path, strategy: str, k: int, seed: int) -> list[tuple[list[int], list[int]]]:
+    """Make the split, or reuse the saved one when resuming; refuse a mismatch with the data."""
+    folds = make_folds(ds.targets, ds.groups, k, strategy, seed)
+    files = [it.path.relative_to(ds.root).as_posix() for it in ds.items]
+    saved = run_dir / "folds.json"
+    record = {"strategy": strategy, "k": k, "seed": seed,
+              "folds": [{"fold": i + 1, "validation": [files[j] for j in va]} for i, (_, va) in enumerate(folds)]}
+    if saved.exists():
+        if json.loads(saved.read_text()) != record:
+            raise SystemExit(f"{run_dir}: this run folder holds a different split; use a new --run-dir")
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(saved, json.dumps(record, indent=1))
+    return folds
+
+
+def train_all(
+    ds: Dataset, recipe: Recipe, run_dir: Path, strategy: str = "stratified", k: int = 5, seed: int = 42,
+    only_fold: int | None = None, device: str = "auto", progress: bool = True,
+) -> list[FoldResult]:
+    folds = prepare_split(ds, run_dir, strategy, k, seed)
+    print(split_summary(ds, folds), flush=True)
+    if strategy.startswith("holdout:") and recipe.select != "last":
+        # the held-out reciter is a test set: choosing the epoch on it would flatter the score
+        recipe = recipe.with_overrides(select="last")
+        print("holdout split: keeping the last epoch, not the best on the held-out reciter", flush=True)
+    dev = pick_device(device)
+    results = []
+    for i, (tr, va) in enumerate(folds, start=1):
+        if only_fold is not None and i != only_fold:
+            continue
+        results.append(train_fold(ds, i, tr, va, recipe, run_dir / f"fold{i}", seed, dev, progress))
+    return results
+
+
+def finished_results(run_dir: Path) -> list[FoldResult]:
+    """All folds of a run, or SystemExit naming those still to train."""
+    split = json.loads((run_dir / "folds.json").read_text())
+    results, missing = [], []
+    for f in split["folds"]:
+        p = run_dir / f"fold{f['fold']}" / "result.json"
+        if p.exists():
+            results.append(FoldResult.from_json(json.loads(p.read_text())))
+        else:
+            missing.append(f["fold"])
+    if missing:
+        raise SystemExit(f"{run_dir}: fold(s) {', '.join(map(str, missing))} not trained yet; run them with --fold K")
+    return results
+
+
+def report(ds: Dataset, results: list[FoldResult], run_dir: Path, context: dict, seed: int = 42) -> dict:
+    feats = baseline.feature_matrix(ds.recordings)
+    y = np.asarray(ds.targets)
+    all_idx = np.arange(len(y))
+    base_preds = {r.fold: baseline.fit_predict(feats, y, np.setdiff1d(all_idx, r.val_indices), r.val_indices, seed)
+                  for r in results}
+    m = summarise(ds, results, base_preds, context)
+    write_report(ds, results, m, run_dir / "report")
+    return m
+
+
+def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path, target: Path, name: str) -> Path:
+    """Assemble the fold checkpoints into a bundle; it appears at `target` whole or not at all."""
+    states = [fold_state(run_dir / f"fold{r.fold}") for r in results]
+    n = len(ds.labels)
+    card = bundle_mod.new_card(
+        name,
+        ds.labels,
+        cross_validation={
+            "strategy": m["strategy"],
+            "recipe": m["recipe"]["name"],
+            "macro_f1_mean": m["cnn_macro_f1"]["mean"],
+            "macro_f1_std": m["cnn_macro_f1"]["std"],
+            "macro_f1_per_fold": m["cnn_macro_f1"]["folds"],
+            "voice_only_baseline_macro_f1_mean": m["voice_baseline_macro_f1"]["mean"],
+            "out_of_fold_per_rule_f1": dict(zip(ds.labels, m["out_of_fold"]["per_rule_f1"])),
+            "command": m["command"],
+        },
+        training_data={"source": m["data"], "layout": ds.layout, "clips": len(ds.items),
+                       "left_out": len(ds.skipped), "fingerprint_sha256": m["fingerprint"]},
+        calibration={"temperature": m["calibration"]["temperature"],
+                     "ece_before": m["calibration"]["ece_before"], "ece_after": m["calibration"]["ece_after"]},
+        uncertainty={"min_confidence": max(0.4, 2.0 / n)},
+    )
+    return bundle_mod.save_bundle(target, card, states, report_dir=run_dir / "report")
