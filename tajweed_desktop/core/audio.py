@@ -93,6 +93,8 @@ def decode(path: str | Path, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarr
     path = Path(path)
     if path.is_dir():
         raise UnreadableAudioError(path, "it is a folder")
+    if not path.exists():  # libsndfile says only "System error."
+        raise UnreadableAudioError(path, "file not found")
     try:
         with sf.SoundFile(str(path)) as f:
             rate, channels = f.samplerate, f.channels

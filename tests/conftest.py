@@ -1,0 +1,58 @@
+"""Shared fixtures: the real data in ../shared/data, a tiny bundle, synthetic signals."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("TAJWEED_DATA", REPO.parent / "shared" / "data"))
+LABELS4 = ["Idgham", "Ikhfa", "Iqlab", "Izhar"]
+
+
+def need_data(*parts: str) -> Path:
+    p = DATA.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"real data not found at {p} (set TAJWEED_DATA)")
+    return p
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return need_data()
+
+
+def tone(freq: float = 440.0, seconds: float = 1.0, rate: int = 16000, amp: float = 0.5, channels: int = 1) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    x = (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    return np.repeat(x[:, None], channels, axis=1) if channels > 1 else x
+
+
+def random_states(n_labels: int, folds: int, seed: int = 0) -> list[dict[str, torch.Tensor]]:
+    from tajweed_desktop.core.model import CNN1D
+
+    states = []
+    for k in range(folds):
+        torch.manual_seed(seed + k)
+        m = CNN1D(n_labels)
+        with torch.no_grad():  # non-trivial batch-norm statistics, as a trained model has
+            for mod in m.modules():
+                if isinstance(mod, torch.nn.BatchNorm1d):
+                    mod.running_var.uniform_(0.5, 2.0)
+                    mod.running_mean.uniform_(-0.1, 0.1)
+        states.append(m.state_dict())
+    return states
+
+
+@pytest.fixture
+def tiny_bundle(tmp_path) -> Path:
+    from tajweed_desktop.core.bundle import new_card, save_bundle
+
+    card = new_card("tiny", LABELS4, cross_validation={"macro_f1_mean": 0.0})
+    return save_bundle(tmp_path / "tiny", card, random_states(4, 3))

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from tajweed_desktop.core import audio
+from tajweed_desktop.core.errors import (
+    EmptyAudioError,
+    NoSoundError,
+    TooLongError,
+    TooShortError,
+    UnreadableAudioError,
+)
+from tests.conftest import need_data, tone
+
+FORMATS = [
+    ("wav", "WAV", "PCM_U8"),
+    ("wav", "WAV", "PCM_16"),
+    ("wav", "WAV", "PCM_24"),
+    ("wav", "WAV", "PCM_32"),
+    ("wav", "WAV", "FLOAT"),
+    ("wav", "WAV", "DOUBLE"),
+    ("flac", "FLAC", "PCM_16"),
+    ("ogg", "OGG", "VORBIS"),
+    ("opus", "OGG", "OPUS"),
+    ("mp3", "MP3", "MPEG_LAYER_III"),
+]
+
+
+def dominant_frequency(x: torch.Tensor, rate: int = audio.SAMPLE_RATE) -> float:
+    spectrum = np.abs(np.fft.rfft(x.numpy()))
+    return float(np.fft.rfftfreq(len(x), 1 / rate)[spectrum.argmax()])
+
+
+def active_rms_dbfs(rec: audio.Recording) -> float:
+    rms = audio.frame_rms(rec.samples)[rec.active]
+    return 20 * math.log10(float(np.sqrt(np.mean(rms**2))))
+
+
+@pytest.mark.parametrize("ext,fmt,subtype", FORMATS)
+@pytest.mark.parametrize("rate,channels", [(8000, 1), (44100, 2), (48000, 6)])
+def test_every_format_and_layout_decodes_to_normalised_16k_mono(tmp_path, ext, fmt, subtype, rate, channels):
+    if fmt == "OGG" and subtype == "OPUS" and rate == 44100:
+        rate = 48000  # Opus supports only 8/12/16/24/48 kHz
+    if fmt == "MP3":
+        channels = min(channels, 2)  # MPEG audio holds at most two channels
+    path = tmp_path / f"tone.{ext}"
+    sf.write(path, tone(440, 1.5, rate, 0.3, channels), rate, format=fmt, subtype=subtype)
+    rec = audio.load_recording(path)
+    assert rec.sample_rate == 16000 and rec.samples.ndim == 1 and rec.samples.dtype == torch.float32
+    assert rec.original_rate == rate and rec.channels == channels
+    assert rec.duration == pytest.approx(1.5, abs=0.08)  # lossy codecs add a little priming
+    assert dominant_frequency(rec.samples) == pytest.approx(440, abs=3)
+    assert active_rms_dbfs(rec) == pytest.approx(audio.TARGET_RMS_DBFS, abs=0.5)
+
+
+def test_channels_are_averaged(tmp_path):
+    x = np.zeros((16000, 2), np.float32)
+    x[:, 0] = tone(300, 1.0, amp=0.4)
+    sf.write(tmp_path / "left.wav", x, 16000, subtype="FLOAT")
+    samples, rate, channels = audio.decode(tmp_path / "left.wav")
+    assert channels == 2 and rate == 16000
+    assert np.abs(samples).max() == pytest.approx(0.2, abs=1e-4)
+
+
+def test_quiet_and_loud_recordings_look_alike_to_the_model(tmp_path):
+    base = tone(220, 2.0, amp=1.0) * np.hanning(32000).astype(np.float32)
+    sf.write(tmp_path / "quiet.wav", base * 0.01, 16000, subtype="PCM_16")  # -40 dB, a distant phone
+    sf.write(tmp_path / "loud.wav", base * 0.9, 16000, subtype="PCM_16")
+    quiet, loud = audio.load_recording(tmp_path / "quiet.wav"), audio.load_recording(tmp_path / "loud.wav")
+    assert quiet.gain_db - loud.gain_db == pytest.approx(39.1, abs=0.5)
+    assert torch.allclose(quiet.samples, loud.samples, atol=2e-3)
+
+
+def test_pauses_do_not_dilute_the_level():
+    speech = tone(200, 1.0, amp=0.3)
+    padded = np.concatenate([np.zeros(48000, np.float32), speech, np.zeros(48000, np.float32)])
+    a, b = audio.recording_from_array(speech, 16000), audio.recording_from_array(padded, 16000)
+    assert a.gain_db == pytest.approx(b.gain_db, abs=0.1)
+    assert b.active_seconds() == pytest.approx(1.0, abs=0.05)
+
+
+def test_fixed_clip_centre_crops_and_pads_at_the_end():
+    long = torch.arange(70000, dtype=torch.float32)
+    clip = audio.fixed_clip(long)
+    assert clip.shape == (64000,) and clip[0] == 3000 and clip[-1] == 66999
+    short = torch.ones(1000)
+    clip = audio.fixed_clip(short)
+    assert clip.shape == (64000,) and clip[:1000].eq(1).all() and clip[1000:].eq(0).all()
+
+
+def test_sliding_windows_cover_the_recording_with_times():
+    rec = audio.recording_from_array(tone(300, 9.5), 16000)
+    windows = audio.sliding_windows(rec, hop_seconds=2.0)
+    assert [(w.start, w.end) for w in windows] == [(0, 4), (2, 6), (4, 8), (5.5, 9.5)]
+    assert all(w.samples.shape == (64000,) for w in windows)
+    assert torch.equal(windows[1].samples, rec.samples[32000:96000])
+    short = audio.sliding_windows(audio.recording_from_array(tone(300, 2.5), 16000))
+    assert [(w.start, w.end) for w in short] == [(0, 2.5)] and short[0].samples.shape == (64000,)
+
+
+@pytest.mark.parametrize(
+    "make,error,words",
+    [
+        (lambda p: p.write_bytes(b""), UnreadableAudioError, "not a readable audio file"),
+        (lambda p: p.write_bytes(np.random.default_rng(0).bytes(4000)), UnreadableAudioError, "Format not recognised"),
+        (lambda p: p.mkdir(), UnreadableAudioError, "it is a folder"),
+        (lambda p: None, UnreadableAudioError, "file not found"),
+        (lambda p: sf.write(p, np.zeros(16000, np.float32), 16000), NoSoundError, "digital silence"),
+        (lambda p: sf.write(p, tone(300, 1.0, amp=1e-4), 16000), NoSoundError, "dBFS"),
+        (lambda p: sf.write(p, tone(300, 0.01), 16000), TooShortError, "10 ms"),
+        (lambda p: sf.write(p, np.zeros(0, np.float32), 16000), EmptyAudioError, "no audio samples"),
+        (lambda p: sf.write(p, np.full(16000, np.nan, np.float32), 16000, subtype="FLOAT"), UnreadableAudioError, "NaN"),
+    ],
+    ids=["zero-bytes", "random-bytes", "folder", "missing", "silence", "near-silence", "10ms", "empty", "nan"],
+)
+def test_bad_input_gets_a_typed_error_naming_the_file(tmp_path, make, error, words):
+    path = tmp_path / "bad input.wav"
+    make(path)
+    with pytest.raises(error) as info:
+        audio.load_recording(path)
+    assert str(path) in str(info.value) and words in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_too_long_is_refused_before_decoding(tmp_path):
+    sf.write(tmp_path / "long.wav", tone(300, 3.0), 16000)
+    with pytest.raises(TooLongError, match="too long to load at once"):
+        audio.load_recording(tmp_path / "long.wav", max_seconds=2.0)
+
+
+def test_real_clips_of_every_shipped_layout():
+    for path in [
+        need_data("tajweed4", "train", "1.wav"),
+        need_data("kaggle_samples", "train", "10.wav"),
+        need_data("rules14", "ikhfa", "tes 1.opus"),
+    ]:
+        rec = audio.load_recording(path)
+        assert rec.duration > 1 and torch.isfinite(rec.samples).all()
+        assert active_rms_dbfs(rec) == pytest.approx(audio.TARGET_RMS_DBFS, abs=0.5)
+    # the Kaggle copy of clip 3 holds only about 0.2 s of sound in its 4 s
+    sparse = audio.load_recording(need_data("kaggle_samples", "train", "3.wav"))
+    assert sparse.duration == pytest.approx(4.0) and sparse.active_seconds() < 0.3
