@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -e '.[dev]'
 	touch $(STAMP)
 
@@ -24,9 +23,9 @@ DATA := ../shared/data
 bundles: $(STAMP)
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe default --run-dir runs/tajweed4-holdout-default --no-progress
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe notebook --run-dir runs/tajweed4-holdout-notebook --no-progress
+	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe default --epochs 15 --run-dir runs/tajweed4-stratified-default --export assets/models/tajweed4 --no-progress
+	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe default --folds 3 --epochs 8 --run-dir runs/rules14-stratified-default --export assets/models/rules14 --no-progress
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe notebook --run-dir runs/tajweed4-stratified-notebook --no-progress
-	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe default --run-dir runs/tajweed4-stratified-default --export assets/models/tajweed4 --no-progress
-	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe default --epochs 12 --run-dir runs/rules14-stratified-default --export assets/models/rules14 --no-progress
 	$(MAKE) reports
 
 reports:

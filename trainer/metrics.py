@@ -65,4 +65,4 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
         return loss
 
     opt.step(closure)
-    return float(log_t.exp().clamp(0.05, 20.0))
+    return float(log_t.detach().exp().clamp(0.05, 20.0))

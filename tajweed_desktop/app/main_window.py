@@ -1,0 +1,306 @@
+"""The main window: the learner's view (waveform + rule panel) and the teacher's batch view."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+)
+
+from .. import __version__
+from ..core import audio
+from ..core.errors import TajweedError
+from ..core.files import find_audio_files
+from ..core.paths import bundled_bundles, default_bundle_path, no_bundle_help
+from ..core.results import write_csv
+from .batch_view import BatchView
+from .rule_panel import RulePanel
+from .settings import AppSettings
+from .themes import apply_theme
+from .waveform_view import WaveformView
+from .workers import WorkerSet
+
+OPEN_FILTER = "Audio (" + " ".join(f"*{e}" for e in sorted(audio.AUDIO_EXTENSIONS)) + ");;All files (*)"
+
+
+def _load_ensemble(path: str, device: str):
+    from ..core.ensemble import Ensemble  # torch is imported here, off the GUI thread
+
+    return Ensemble.from_path(path, device=device)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings):
+        super().__init__()
+        self.settings = settings
+        self.workers = WorkerSet()
+        self.ensemble = None
+        self.model_lock = threading.Lock()  # one forward pass at a time across workers
+        self.recording: audio.Recording | None = None
+        self.batch_worker = None
+        self.setWindowTitle("Tajweed Checker")
+        self.setAcceptDrops(True)
+
+        self.waveform = WaveformView()
+        self.panel = RulePanel()
+        self.waveform.selection_changed.connect(self._selection_changed)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.waveform)
+        splitter.addWidget(self.panel)
+        self.batch = BatchView()
+        self.batch.open_file_requested.connect(self.open_file)
+        self.batch.cancel_requested.connect(self.cancel_batch)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Recitation")
+        self.tabs.addTab(self.batch, "Batch")
+        self.setCentralWidget(self.tabs)
+        self.device_label = QLabel("model: loading…")
+        self.statusBar().addPermanentWidget(self.device_label)
+        self._build_menus()
+        geometry = self.settings.get("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1000, 720)
+        state = self.settings.get("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self.load_model()
+
+    # ---- menus -------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.act_open = file_menu.addAction("&Open…", QKeySequence.StandardKey.Open, self.choose_file)
+        self.act_open_folder = file_menu.addAction("Open &Folder…", QKeySequence("Ctrl+Shift+O"), self.choose_folder)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._fill_recent()
+        file_menu.addSeparator()
+        self.act_export = file_menu.addAction("&Export Batch CSV…", QKeySequence("Ctrl+E"), self.choose_export)
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.act_cancel = QAction("Cancel batch", self, shortcut=QKeySequence(Qt.Key.Key_Escape), triggered=self.cancel_batch)
+        self.addAction(self.act_cancel)
+
+        settings_menu = self.menuBar().addMenu("&Settings")
+        dev_menu = settings_menu.addMenu("&Device")
+        self.device_group = QActionGroup(self)
+        for name in ("auto", "cpu", "cuda"):
+            act = dev_menu.addAction({"auto": "Auto", "cpu": "CPU", "cuda": "CUDA"}[name])
+            act.setCheckable(True)
+            act.setChecked(self.settings.device == name)
+            act.setData(name)
+            self.device_group.addAction(act)
+        self.device_group.triggered.connect(lambda act: self._set_and_reload("analysis/device", act.data()))
+        model_menu = settings_menu.addMenu("&Model")
+        for path in bundled_bundles():
+            model_menu.addAction(path.name, lambda p=str(path): self._set_and_reload("analysis/model", p))
+        model_menu.addAction("Choose Folder…", self.choose_model)
+        theme_menu = settings_menu.addMenu("&Theme")
+        self.theme_group = QActionGroup(self)
+        for name in ("system", "light", "dark"):
+            act = theme_menu.addAction(name.capitalize())
+            act.setCheckable(True)
+            act.setChecked(self.settings.theme == name)
+            act.setData(name)
+            self.theme_group.addAction(act)
+        self.theme_group.triggered.connect(self._set_theme)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&About", self.show_about)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for f in self.settings.recent_files():
+            self.recent_menu.addAction(f, lambda p=f: self.open_file(p))
+        self.recent_menu.setEnabled(bool(self.settings.recent_files()))
+
+    def _set_and_reload(self, key: str, value: str) -> None:
+        self.settings.set(key, value)
+        self.load_model()
+
+    def _set_theme(self, act: QAction) -> None:
+        self.settings.set("ui/theme", act.data())
+        apply_theme(QApplication.instance(), act.data())
+
+    # ---- model -------------------------------------------------------------------------
+    def model_path(self) -> Path:
+        return Path(self.settings.model_path) if self.settings.model_path else default_bundle_path()
+
+    def load_model(self) -> None:
+        path = self.model_path()
+        self.ensemble = None
+        self.device_label.setText("model: loading…")
+        if not (path / "model.json").exists():
+            self._model_failed(TajweedError(no_bundle_help(path)))
+            return
+        self.workers.start(_load_ensemble, str(path), self.settings.device,
+                           on_result=self._model_ready, on_error=self._model_failed)
+
+    def _model_ready(self, ensemble) -> None:
+        self.ensemble = ensemble
+        self.panel.set_labels(list(ensemble.labels))
+        note = f" — {ensemble.device_note}" if ensemble.device_note else ""
+        self.device_label.setText(f"model: {ensemble.bundle.name} on {ensemble.device.type.upper()}{note}")
+        if self.recording is not None:
+            self.analyse()
+
+    def _model_failed(self, exc: Exception) -> None:
+        self.device_label.setText("model: none")
+        self.panel.show_message(f"No model loaded: {exc}")
+
+    # ---- opening -----------------------------------------------------------------------
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open recitation", self.settings.get("files/last_dir", ""), OPEN_FILTER)
+        if path:
+            self.open_file(path)
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open folder of recordings", self.settings.get("files/last_dir", ""))
+        if path:
+            self.open_folder(path)
+
+    def choose_model(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose a model bundle folder")
+        if path:
+            self._set_and_reload("analysis/model", path)
+
+    def open_file(self, path: str) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.settings.set("files/last_dir", str(Path(path).parent))
+        self.panel.show_message(f"Reading {Path(path).name}…")
+        self.workers.start(audio.load_recording, path, on_result=self._opened,
+                           on_error=lambda e: self._show_error(f"Cannot open {path}", e))
+
+    def _opened(self, rec: audio.Recording) -> None:
+        self.recording = rec
+        self.settings.add_recent(str(rec.path))
+        self._fill_recent()
+        self.setWindowTitle(f"{rec.path.name} — Tajweed Checker")
+        self.waveform.set_audio(rec.samples.numpy(), rec.sample_rate)
+        self.analyse()
+
+    # ---- analysis ----------------------------------------------------------------------
+    def _selection_changed(self, start: float, end: float) -> None:
+        if self.recording is not None:
+            self.analyse()
+
+    def _analyse_job(self, rec: audio.Recording, start: float, end: float):
+        whole = start <= 0.01 and end >= rec.duration - 0.01
+        if not whole:  # re-prepare the span exactly as a file of its own would be
+            s, e = int(start * rec.sample_rate), int(end * rec.sample_rate)
+            rec = audio.recording_from_array(rec.samples[s:e].numpy(), rec.sample_rate, rec.path)
+        with self.model_lock:
+            return self.ensemble.analyse(rec, timeline=whole and rec.duration > audio.CLIP_SECONDS), start, whole
+
+    def analyse(self) -> None:
+        if self.ensemble is None or self.recording is None:
+            return
+        start, end = self.waveform.selection()
+        self.panel.show_message("Analysing…")
+        self.workers.start(self._analyse_job, self.recording, start, end, on_result=self._analysed,
+                           on_error=lambda e: self.panel.show_message(str(e)))
+
+    def _analysed(self, result) -> None:
+        analysis, offset, whole = result
+        where = "" if whole else f"Selection {offset:.2f}–{offset + analysis.duration:.2f} s."
+        self.last_analysis = analysis
+        self.panel.show_prediction(analysis.clip, where)
+        if analysis.timeline:
+            centres = np.array([(t.start + t.end) / 2 for t in analysis.timeline])
+            probs = np.stack([t.prediction.probabilities for t in analysis.timeline])
+            self.waveform.set_timeline(list(analysis.clip.labels), centres, probs)
+
+    # ---- batch -------------------------------------------------------------------------
+    def open_folder(self, path: str) -> None:
+        if self.ensemble is None:
+            self._show_error("Cannot check a folder", TajweedError("no model is loaded"))
+            return
+        if self.batch_worker is not None:
+            return
+        self.settings.set("files/last_dir", path)
+        files = find_audio_files([path])
+        self.tabs.setCurrentIndex(1)
+        self.batch.start(len(files), list(self.ensemble.labels))
+        self._batch_cancelled = False
+        self.batch_worker = self.workers.start(self._batch_job, files, on_yield=self.batch.add_result,
+                                               on_finish=self._batch_finished,
+                                               on_error=lambda e: self._show_error("Batch stopped", e))
+
+    def _batch_job(self, files: list[Path]):
+        from ..core.batch import check_files
+
+        for result in check_files(self.ensemble, files, chunk=4):
+            yield result  # superqt's abort is checked at each yield
+
+    def cancel_batch(self) -> None:
+        if self.batch_worker is not None:
+            self._batch_cancelled = True
+            self.batch_worker.quit()
+
+    def _batch_finished(self) -> None:
+        self.batch_worker = None
+        self.batch.finish(self._batch_cancelled)
+
+    def choose_export(self) -> None:
+        if not self.batch.results:
+            QMessageBox.information(self, "Export", "Check a folder first; its results are what gets exported.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export results", "tajweed-results.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str) -> bool:
+        try:
+            write_csv(path, self.batch.results, self.batch.labels)
+        except OSError as exc:
+            self._show_error(f"Cannot write {path}", exc)
+            return False
+        self.statusBar().showMessage(f"Exported {len(self.batch.results)} rows to {path}", 5000)
+        return True
+
+    # ---- drag and drop -----------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.open_path(paths[0])
+            event.acceptProposedAction()
+
+    def open_path(self, path: str) -> None:
+        (self.open_folder if Path(path).is_dir() else self.open_file)(path)
+
+    # ---- misc --------------------------------------------------------------------------
+    def _show_error(self, title: str, exc: Exception) -> None:
+        self.statusBar().showMessage(f"{title}: {exc}", 10000)
+        self.panel.show_message(f"{title}: {exc}") if self.tabs.currentIndex() == 0 else None
+
+    def show_about(self) -> None:
+        card = self.ensemble.bundle.card if self.ensemble else {}
+        cv = card.get("cross_validation", {})
+        text = (f"<b>Tajweed Checker {__version__}</b><p>Model: {card.get('name', 'none')}<br>"
+                f"Rules: {', '.join(card.get('labels', []))}<br>"
+                f"Training data: {card.get('training_data', {}).get('source', '–')} "
+                f"({card.get('training_data', {}).get('clips', '–')} clips)<br>"
+                f"Cross-validation macro-F1: {cv.get('macro_f1_mean', float('nan')):.3f} ± {cv.get('macro_f1_std', float('nan')):.3f} "
+                f"({cv.get('strategy', '–')}); voice-only baseline {cv.get('voice_only_baseline_macro_f1_mean', float('nan')):.3f}</p>")
+        QMessageBox.about(self, "About Tajweed Checker", text)
+
+    def closeEvent(self, event) -> None:
+        self.settings.set("window/geometry", self.saveGeometry())
+        self.settings.set("window/state", self.saveState())
+        self.settings.sync()
+        self.workers.cancel_all()
+        super().closeEvent(event)

@@ -1,0 +1,97 @@
+"""The waveform: peak-downsampled for long recordings, a selection to analyse, a playhead,
+and a timeline of rule probabilities aligned under it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+
+class WaveformView(QWidget):
+    selection_changed = Signal(float, float)
+    seek_requested = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.wave_plot = pg.PlotWidget()
+        self.wave_plot.setAccessibleName("Waveform")
+        self.wave_plot.setMouseEnabled(x=True, y=False)
+        self.wave_plot.setLabel("bottom", "time", units="s")
+        self.wave_plot.setYRange(-1, 1)
+        self.curve = self.wave_plot.plot(pen=pg.mkPen(width=1))
+        self.curve.setDownsampling(auto=True, method="peak")
+        self.curve.setClipToView(True)
+        self.region = pg.LinearRegionItem(movable=True)
+        self.region.setZValue(10)
+        self.region.hide()
+        self.region.sigRegionChangeFinished.connect(self._emit_selection)
+        self.wave_plot.addItem(self.region)
+        self.playhead = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen("r", width=2))
+        self.playhead.sigPositionChangeFinished.connect(lambda line: self.seek_requested.emit(float(line.value())))
+        self.wave_plot.addItem(self.playhead)
+
+        self.timeline_plot = pg.PlotWidget()
+        self.timeline_plot.setAccessibleName("Rule timeline")
+        self.timeline_plot.setMaximumHeight(140)
+        self.timeline_plot.setYRange(0, 1)
+        self.timeline_plot.setLabel("left", "p")
+        self.timeline_plot.addLegend(offset=(5, 5))
+        self.timeline_plot.setXLink(self.wave_plot)
+        self.timeline_plot.scene().sigMouseClicked.connect(self._timeline_clicked)
+        self.timeline_plot.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.wave_plot, 3)
+        layout.addWidget(self.timeline_plot, 1)
+        self.samples = np.zeros(0, np.float32)
+        self.rate = 16000
+
+    def set_audio(self, samples: np.ndarray, rate: int) -> None:
+        self.samples, self.rate = samples, rate
+        t = np.arange(len(samples), dtype=np.float64) / rate
+        self.curve.setData(t, samples)
+        duration = len(samples) / rate
+        self.wave_plot.setXRange(0, duration, padding=0.01)
+        self.wave_plot.setLimits(xMin=0, xMax=max(duration, 0.1))
+        peak = float(np.abs(samples).max()) if len(samples) else 1.0
+        self.wave_plot.setYRange(-peak, peak)
+        self.region.setRegion((0, duration))
+        self.region.setBounds((0, duration))
+        self.region.show()
+        self.set_playhead(0.0)
+        self.clear_timeline()
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.rate
+
+    def selection(self) -> tuple[float, float]:
+        a, b = self.region.getRegion()
+        return float(a), float(b)
+
+    def set_playhead(self, seconds: float) -> None:
+        self.playhead.setValue(seconds)
+
+    def _emit_selection(self) -> None:
+        self.selection_changed.emit(*self.selection())
+
+    def clear_timeline(self) -> None:
+        self.timeline_plot.clear()
+        self.timeline_plot.hide()
+
+    def set_timeline(self, labels: list[str], centres: np.ndarray, probs: np.ndarray) -> None:
+        """probs (windows, rules) at window centres in seconds."""
+        self.timeline_plot.clear()
+        for i, label in enumerate(labels):
+            pen = pg.mkPen(pg.intColor(i, hues=max(len(labels), 4)), width=2)
+            self.timeline_plot.plot(centres, probs[:, i], pen=pen, symbol="o", symbolSize=5, name=label)
+        self.timeline_plot.show()
+
+    def _timeline_clicked(self, event) -> None:
+        pos = self.timeline_plot.getPlotItem().vb.mapSceneToView(event.scenePos())
+        t = float(np.clip(pos.x(), 0, self.duration))
+        self.set_playhead(t)
+        self.seek_requested.emit(t)

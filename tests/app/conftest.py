@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from tajweed_desktop.app.main_window import MainWindow
+from tajweed_desktop.app.settings import AppSettings
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_threads():
+    """Fail any test that leaves pool work running."""
+    yield
+    pool = QThreadPool.globalInstance()
+    assert pool.waitForDone(10000), "a test left background work running"
+    assert pool.activeThreadCount() == 0
+
+
+@pytest.fixture
+def settings_path(tmp_path):
+    return tmp_path / "settings.ini"
+
+
+@pytest.fixture
+def make_window(qtbot, settings_path, tiny_bundle):
+    windows = []
+
+    def make(model=tiny_bundle):
+        settings = AppSettings(settings_path)
+        settings.set("analysis/model", str(model))
+        settings.set("analysis/device", "cpu")
+        w = MainWindow(settings)
+        qtbot.addWidget(w)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+
+
+@pytest.fixture
+def window(make_window, qtbot):
+    w = make_window()
+    qtbot.waitUntil(lambda: w.ensemble is not None, timeout=20000)
+    return w

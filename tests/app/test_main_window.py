@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import csv
+import shutil
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from tajweed_desktop.core import audio
+from tests.conftest import LABELS4, need_data
+
+
+def drop(window, path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def test_open_a_real_clip_shows_waveform_and_rules(window, qtbot):
+    path = need_data("tajweed4", "train", "1.wav")
+    window.open_file(str(path))
+    qtbot.waitUntil(lambda: getattr(window, "last_analysis", None) is not None, timeout=20000)
+    rec = audio.load_recording(path)
+    assert np.allclose(window.waveform.samples, rec.samples.numpy())
+    probs = window.last_analysis.clip.probabilities
+    assert probs.sum() == pytest.approx(1.0, abs=1e-6)
+    assert list(window.panel.rows) == LABELS4
+    shown = [float(window.panel.rows[x][2].text().split("%")[0]) / 100 for x in LABELS4]
+    assert np.allclose(shown, probs, atol=0.001)
+    assert window.last_analysis.timeline  # 5.2 s > 4 s: a timeline under the waveform
+    assert window.waveform.timeline_plot.isVisible() or not window.isVisible()
+
+
+def test_drop_file_and_folder_then_export(window, qtbot, tmp_path):
+    folder = tmp_path / "class"
+    shutil.copytree(need_data("kaggle_samples", "train"), folder)
+    (folder / "corrupt.wav").write_bytes(b"junk")
+    drop(window, folder / "2.wav")
+    qtbot.waitUntil(lambda: getattr(window, "last_analysis", None) is not None, timeout=20000)
+    assert window.recording.path.name == "2.wav"
+    drop(window, folder)
+    qtbot.waitUntil(lambda: window.batch_worker is None and len(window.batch.results) == 5, timeout=30000)
+    assert window.batch.model.rowCount() == 5
+    errors = [r for r in window.batch.results if not r.ok]
+    assert len(errors) == 1 and "corrupt.wav" in errors[0].error
+    out = tmp_path / "export.csv"
+    assert window.export_csv(str(out))
+    rows = list(csv.reader(out.read_bytes().decode("utf-8-sig").splitlines()))
+    assert rows[0] == ["file", "predicted_rule", "confidence", "uncertain", *[f"p_{x}" for x in LABELS4], "error"]
+    assert [r[0].rsplit("/", 1)[-1] for r in rows[1:]] == ["1.wav", "10.wav", "2.wav", "3.wav", "corrupt.wav"]
+    assert rows[5][-1] and all(rows[i][1] in LABELS4 for i in range(1, 5))
+
+
+def test_cancel_stops_a_batch(window, qtbot, tmp_path):
+    src = need_data("tajweed4", "train")
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for f in sorted(src.glob("*.wav"))[:40]:
+        shutil.copy(f, folder / f.name)
+    window.open_folder(str(folder))
+    qtbot.waitUntil(lambda: len(window.batch.results) >= 1, timeout=30000)
+    window.cancel_batch()
+    qtbot.waitUntil(lambda: window.batch_worker is None, timeout=30000)
+    assert len(window.batch.results) < 40 and "Cancelled" in window.batch.status.text()
+
+
+def test_no_bundle_opens_and_says_so(make_window, tmp_path, qtbot):
+    w = make_window(model=tmp_path / "missing")
+    assert w.ensemble is None and "No model loaded" in w.panel.verdict.text()
+    assert str(tmp_path / "missing") in w.panel.verdict.text()
+
+
+def test_settings_survive_a_restart(make_window, qtbot, tmp_path):
+    w = make_window()
+    qtbot.waitUntil(lambda: w.ensemble is not None, timeout=20000)
+    w.settings.add_recent("/x/a.wav")
+    w.resize(700, 500)
+    w.close()
+    w2 = make_window()
+    qtbot.waitUntil(lambda: w2.ensemble is not None, timeout=20000)
+    assert w2.settings.recent_files()[0] == "/x/a.wav" and w2.size().width() == 700
+    assert w2.settings.device == "cpu"
