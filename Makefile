@@ -23,13 +23,14 @@ DATA := ../shared/data
 bundles: $(STAMP)
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe default --run-dir runs/tajweed4-holdout-default --no-progress
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe notebook --run-dir runs/tajweed4-holdout-notebook --no-progress
-	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe default --epochs 15 --run-dir runs/tajweed4-stratified-default --export assets/models/tajweed4 --no-progress
+	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe default --epochs 8 --run-dir runs/tajweed4-stratified-default --export assets/models/tajweed4 --no-progress
 	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe default --folds 3 --epochs 8 --run-dir runs/rules14-stratified-default --export assets/models/rules14 --no-progress
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe notebook --run-dir runs/tajweed4-stratified-notebook --no-progress
 	$(MAKE) reports
+	$(PY) tools/results_table.py runs/*
 
 reports:
-	for r in runs/tajweed4-holdout-default runs/tajweed4-holdout-notebook runs/tajweed4-stratified-notebook; do \
+	for r in runs/*; do [ -f $$r/report/metrics.json ] || continue; \
 	  mkdir -p reports/$$(basename $$r) && cp $$r/report/*.md $$r/report/*.json $$r/report/*.png reports/$$(basename $$r)/; done
 
 bench: $(STAMP)
