@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bundles reports bench clean
+.PHONY: run test check lint bundles reports clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,6 @@ bundles: $(STAMP)
 reports:
 	for r in runs/*; do [ -f $$r/report/metrics.json ] || continue; \
 	  mkdir -p reports/$$(basename $$r) && cp $$r/report/*.md $$r/report/*.json $$r/report/*.png reports/$$(basename $$r)/; done
-
-bench: $(STAMP)
-	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
