@@ -14,7 +14,7 @@ import numpy as np
 from tajweed_desktop.core.errors import TajweedError
 
 from . import data as data_mod
-from .recipe import load_recipe
+from .recipe import Recipe, load_recipe
 
 COMMANDS = ("train", "resume", "assemble", "evaluate")
 
@@ -71,12 +71,24 @@ def _load(args, progress: bool = True) -> data_mod.Dataset:
     return ds
 
 
+def _context(args, argv: list[str]) -> tuple[Recipe, str, dict]:
+    """The recipe, the data source and the report context of a `train` command line.
+
+    The command recorded is the whole run's: `--fold K` is dropped, so it reproduces every fold.
+    """
+    recipe = load_recipe(args.recipe).with_overrides(epochs=args.epochs)
+    source = str(args.data) if args.data is not None else f"kaggle:{args.kaggle}"
+    whole = [a for i, a in enumerate(argv) if a != "--fold" and (i == 0 or argv[i - 1] != "--fold")]
+    context = {"data": source, "strategy": args.split, "recipe": recipe.to_dict(), "seed": args.seed,
+               "command": "python -m trainer " + shlex.join(whole)}
+    return recipe, source, context
+
+
 def cmd_train(args, argv: list[str]) -> int:
     from .pipeline import export_bundle, finished_results, report, train_all
 
-    recipe = load_recipe(args.recipe).with_overrides(epochs=args.epochs)
+    recipe, source, context = _context(args, argv)
     ds = _load(args, not args.no_progress)
-    source = str(args.data) if args.data is not None else f"kaggle:{args.kaggle}"
     run_dir = args.run_dir or Path("runs") / f"{Path(source).name}-{args.split.replace(':', '-')}-{recipe.name}"
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "args.json").write_text(json.dumps({"argv": argv}))
@@ -84,8 +96,6 @@ def cmd_train(args, argv: list[str]) -> int:
     if args.fold is not None:
         print(f"fold {args.fold} done in {run_dir}; when all folds are trained: python -m trainer assemble {run_dir} --export DIR")
         return 0
-    context = {"data": source, "strategy": args.split, "recipe": recipe.to_dict(), "seed": args.seed,
-               "command": "python -m trainer " + shlex.join(argv)}
     m = report(ds, finished_results(run_dir), run_dir, context, args.seed)
     _print_summary(m, run_dir)
     if args.export:
@@ -113,12 +123,8 @@ def cmd_assemble(args) -> int:
 
     saved = json.loads((args.run_dir / "args.json").read_text())["argv"]
     targs = build_parser().parse_args(saved)
-    recipe = load_recipe(targs.recipe).with_overrides(epochs=targs.epochs)
+    _, _, context = _context(targs, saved)
     ds = _load(targs)
-    source = str(targs.data) if targs.data is not None else f"kaggle:{targs.kaggle}"
-    argv_all = [a for i, a in enumerate(saved) if a != "--fold" and (i == 0 or saved[i - 1] != "--fold")]
-    context = {"data": source, "strategy": targs.split, "recipe": recipe.to_dict(), "seed": targs.seed,
-               "command": "python -m trainer " + shlex.join(argv_all)}
     results = finished_results(args.run_dir)
     m = report(ds, results, args.run_dir, context, targs.seed)
     _print_summary(m, args.run_dir)

@@ -10,13 +10,14 @@ import numpy as np
 
 from tajweed_desktop.core import bundle as bundle_mod
 from tajweed_desktop.core.atomic import atomic_write_text
+from tajweed_desktop.core.ensemble import resolve_device
 
 from . import baseline
 from .data import Dataset
 from .folds import make_folds
 from .recipe import Recipe
 from .report import summarise, write_report
-from .train import FoldResult, fold_state, pick_device, train_fold
+from .train import FoldResult, fold_state, train_fold
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ def train_all(
         # the held-out reciter is a test set: choosing the epoch on it would flatter the score
         recipe = recipe.with_overrides(select="last")
         print("holdout split: keeping the last epoch, not the best on the held-out reciter", flush=True)
-    dev = pick_device(device)
+    dev, note = resolve_device(device)
+    if note:
+        print(note, flush=True)
     results = []
     for i, (tr, va) in enumerate(folds, start=1):
         if only_fold is not None and i != only_fold:

@@ -40,6 +40,7 @@ def summarise(ds: Dataset, results: list[FoldResult], baseline_preds: dict[int, 
     oof_y = y[val_idx]
     temperature = fit_temperature(logits, oof_y)
     p_raw, p_cal = softmax(logits), softmax(logits, temperature)
+    fold_scores = [classification_scores(r.val_logits.argmax(1), y[r.val_indices], n) for r in results]
     base_f1 = [classification_scores(baseline_preds[r.fold], y[r.val_indices], n)["macro_f1"] for r in results]
     base_all = np.concatenate([baseline_preds[r.fold] for r in results])
     return {
@@ -48,9 +49,9 @@ def summarise(ds: Dataset, results: list[FoldResult], baseline_preds: dict[int, 
         "clips": len(ds.items),
         "skipped": [{"file": str(p), "error": e} for p, e in ds.skipped],
         "fingerprint": ds.fingerprint(),
-        "folds": [{"fold": r.fold, "n_val": len(r.val_indices), "selected_epoch": r.selected_epoch,
-                   **classification_scores(r.val_logits.argmax(1), y[r.val_indices], n)} for r in results],
-        "cnn_macro_f1": _mean_std([classification_scores(r.val_logits.argmax(1), y[r.val_indices], n)["macro_f1"] for r in results]),
+        "folds": [{"fold": r.fold, "n_val": len(r.val_indices), "selected_epoch": r.selected_epoch, **s}
+                  for r, s in zip(results, fold_scores)],
+        "cnn_macro_f1": _mean_std([s["macro_f1"] for s in fold_scores]),
         "voice_baseline_macro_f1": _mean_std(base_f1),
         "out_of_fold": classification_scores(logits.argmax(1), oof_y, n),
         "voice_baseline_out_of_fold": classification_scores(base_all, oof_y, n),

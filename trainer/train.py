@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from tajweed_desktop.core.atomic import atomic_path, atomic_write_text
 from tajweed_desktop.core.audio import fixed_clip
+from tajweed_desktop.core.ensemble import resolve_device
 from tajweed_desktop.core.model import CNN1D
 
 from .augment import augment
@@ -57,12 +58,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def pick_device(requested: str = "auto") -> torch.device:
-    if requested == "cuda" or (requested == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda")
-    return torch.device("cpu")
-
-
 @torch.inference_mode()
 def predict_logits(model: torch.nn.Module, clips: torch.Tensor, device: torch.device, batch: int = 32) -> np.ndarray:
     model.eval()
@@ -82,7 +77,7 @@ def train_fold(
     progress: bool = True,
 ) -> FoldResult:
     """Train one fold, resuming from `fold_dir/last.pt` if a previous run was interrupted."""
-    device = device or pick_device()
+    device = device or resolve_device()[0]
     fold_dir.mkdir(parents=True, exist_ok=True)
     done = fold_dir / "result.json"
     if done.exists():

@@ -285,7 +285,8 @@ class MainWindow(QMainWindow):
     # ---- misc --------------------------------------------------------------------------
     def _show_error(self, title: str, exc: Exception) -> None:
         self.statusBar().showMessage(f"{title}: {exc}", 10000)
-        self.panel.show_message(f"{title}: {exc}") if self.tabs.currentIndex() == 0 else None
+        if self.tabs.currentIndex() == 0:
+            self.panel.show_message(f"{title}: {exc}")
 
     def show_about(self) -> None:
         card = self.ensemble.bundle.card if self.ensemble else {}

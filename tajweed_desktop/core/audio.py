@@ -186,11 +186,16 @@ def load_recording(path: str | Path, max_seconds: float = MAX_SECONDS) -> Record
     return recording_from_array(samples, rate, path, channels)
 
 
+def clip_start(n_samples: int, length: int = CLIP_SAMPLES) -> int:
+    """Where the recipe's centre crop starts (0 when the recording is not longer than a clip)."""
+    return max(0, (n_samples - length) // 2)
+
+
 def fixed_clip(samples: torch.Tensor, length: int = CLIP_SAMPLES) -> torch.Tensor:
     """The recipe's clip: centre crop when longer, zero pad at the end when shorter."""
     n = samples.shape[-1]
     if n > length:
-        start = (n - length) // 2
+        start = clip_start(n, length)
         return samples[..., start : start + length]
     if n < length:
         return torch.nn.functional.pad(samples, (0, length - n))

@@ -160,7 +160,7 @@ class Ensemble:
         for rec in recordings:
             first = len(inputs)
             n = rec.samples.shape[-1]
-            crop_start = max(0, (n - audio.CLIP_SAMPLES) // 2) / rec.sample_rate
+            crop_start = audio.clip_start(n) / rec.sample_rate
             inputs.append(audio.fixed_clip(rec.samples))
             active.append(rec.active_seconds(crop_start, crop_start + audio.CLIP_SECONDS))
             windows: list[tuple[float, float]] = []
