@@ -45,6 +45,7 @@ class BatchView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # rows in file order until the user sorts
         self.table.setAccessibleName("Batch results")
         self.table.doubleClicked.connect(self._double_clicked)
         self.filter = QLineEdit()

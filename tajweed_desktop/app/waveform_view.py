@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 
@@ -48,10 +49,27 @@ class WaveformView(QWidget):
         layout.addWidget(self.timeline_plot, 1)
         self.samples = np.zeros(0, np.float32)
         self.rate = 16000
+        self._apply_palette()
 
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def _apply_palette(self) -> None:
+        """pyqtgraph draws its own colours: take them from the Qt theme so both themes look right."""
+        pal = self.palette()
+        base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+        for plot in (self.wave_plot, self.timeline_plot):
+            plot.setBackground(base)
+            for name in ("left", "bottom"):
+                axis = plot.getPlotItem().getAxis(name)
+                axis.setPen(text)
+                axis.setTextPen(text)
+        self.curve.setPen(pg.mkPen(pal.color(QPalette.ColorRole.Highlight), width=1))
     def set_audio(self, samples: np.ndarray, rate: int) -> None:
         self.samples, self.rate = samples, rate
-        t = np.arange(len(samples), dtype=np.float64) / rate
+        t = np.arange(len(samples), dtype=np.float32) / np.float32(rate)  # half the memory of float64
         self.curve.setData(t, samples)
         duration = len(samples) / rate
         self.wave_plot.setXRange(0, duration, padding=0.01)

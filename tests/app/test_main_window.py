@@ -44,6 +44,8 @@ def test_drop_file_and_folder_then_export(window, qtbot, tmp_path):
     drop(window, folder)
     qtbot.waitUntil(lambda: window.batch_worker is None and len(window.batch.results) == 5, timeout=30000)
     assert window.batch.model.rowCount() == 5
+    shown = [window.batch.proxy.index(r, 0).data().rsplit("/", 1)[-1] for r in range(5)]
+    assert shown == ["1.wav", "10.wav", "2.wav", "3.wav", "corrupt.wav"]  # file order until the user sorts
     errors = [r for r in window.batch.results if not r.ok]
     assert len(errors) == 1 and "corrupt.wav" in errors[0].error
     out = tmp_path / "export.csv"
