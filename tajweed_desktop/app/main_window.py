@@ -10,12 +10,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QSplitter,
     QTabWidget,
+    QToolBar,
 )
 
 from .. import __version__
@@ -24,6 +27,7 @@ from ..core.errors import TajweedError
 from ..core.files import find_audio_files
 from ..core.paths import bundled_bundles, default_bundle_path, no_bundle_help
 from ..core.results import write_csv
+from . import audio_io
 from .batch_view import BatchView
 from .rule_panel import RulePanel
 from .settings import AppSettings
@@ -67,6 +71,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.device_label = QLabel("model: loading…")
         self.statusBar().addPermanentWidget(self.device_label)
+        self.recorder = audio_io.Recorder(self)
+        self.player = audio_io.Player(self)
+        self._build_audio_toolbar()
         self._build_menus()
         geometry = self.settings.get("window/geometry")
         if geometry is not None:
@@ -77,6 +84,119 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self.load_model()
+
+    # ---- recording and playback ---------------------------------------------------------
+    def _build_audio_toolbar(self) -> None:
+        bar = QToolBar("Recording and playback")
+        bar.setObjectName("audio_toolbar")
+        self.addToolBar(bar)
+        self.act_record = QAction("● Record", self, shortcut=QKeySequence("Ctrl+R"), triggered=self.toggle_recording)
+        self.act_record.setToolTip("Record from the microphone (Ctrl+R starts and stops)")
+        bar.addAction(self.act_record)
+        bar.widgetForAction(self.act_record).setAccessibleName("Record")
+        self.input_combo = QComboBox()
+        self.input_combo.setAccessibleName("Input device")
+        for index, name in audio_io.input_devices():
+            self.input_combo.addItem(name, index)
+        self._select_device(self.input_combo, self.settings.get("audio/input", ""))
+        self.input_combo.currentTextChanged.connect(lambda t: self.settings.set("audio/input", t))
+        bar.addWidget(self.input_combo)
+        self.level_meter = QProgressBar()
+        self.level_meter.setRange(-60, 0)
+        self.level_meter.setValue(-60)
+        self.level_meter.setFormat("level %v dB")
+        self.level_meter.setAccessibleName("Input level")
+        self.level_meter.setMaximumWidth(180)
+        bar.addWidget(self.level_meter)
+        self.elapsed_label = QLabel(" 0.0 s ")
+        bar.addWidget(self.elapsed_label)
+        bar.addSeparator()
+        self.act_play = QAction("▶ Play", self, shortcut=QKeySequence(Qt.Key.Key_Space), triggered=self.toggle_playback)
+        self.act_play.setToolTip("Play the selection (Space plays and pauses)")
+        bar.addAction(self.act_play)
+        bar.widgetForAction(self.act_play).setAccessibleName("Play")
+        self.output_combo = QComboBox()
+        self.output_combo.setAccessibleName("Output device")
+        for index, name in audio_io.output_devices():
+            self.output_combo.addItem(name, index)
+        self._select_device(self.output_combo, self.settings.get("audio/output", ""))
+        self.output_combo.currentTextChanged.connect(lambda t: self.settings.set("audio/output", t))
+        bar.addWidget(self.output_combo)
+        self.audio_reason = QLabel("")
+        bar.addWidget(self.audio_reason)
+        reason = audio_io.recording_unavailable_reason()
+        if reason:
+            self.act_record.setEnabled(False)
+            self.audio_reason.setText(f"  Recording unavailable: {reason}")
+        self.act_play.setEnabled(audio_io.sd is not None and bool(audio_io.output_devices()))
+        self.recorder.level.connect(lambda db: self.level_meter.setValue(int(max(-60, min(0, db)))))
+        self.recorder.elapsed.connect(lambda s: self.elapsed_label.setText(f" {s:.1f} s "))
+        self.recorder.finished.connect(self._recording_done)
+        self.recorder.failed.connect(self._recording_failed)
+        self.player.position.connect(self.waveform.set_playhead)
+        self.player.stopped.connect(lambda: self.act_play.setText("▶ Play"))
+        self.waveform.seek_requested.connect(self._seek)
+
+    @staticmethod
+    def _select_device(combo: QComboBox, name: str) -> None:
+        i = combo.findText(name)
+        if i >= 0:
+            combo.setCurrentIndex(i)
+
+    def recordings_folder(self) -> Path:
+        from platformdirs import user_data_path
+
+        default = user_data_path("TajweedDesktop", "Tajweed") / "recordings"
+        return Path(self.settings.get("recording/folder", str(default)))
+
+    def toggle_recording(self) -> None:
+        if self.recorder.recording:
+            self.recorder.stop()
+            return
+        self.player.stop()
+        try:
+            path = self.recorder.start(self.recordings_folder(), self.input_combo.currentData())
+        except RuntimeError as exc:
+            self._show_error("Cannot record", exc)
+            return
+        self.act_record.setText("■ Stop")
+        self.statusBar().showMessage(f"Recording to {path}")
+
+    def _recording_done(self, path: str) -> None:
+        self.act_record.setText("● Record")
+        self.level_meter.setValue(-60)
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        self.open_file(path)
+
+    def _recording_failed(self, message: str, path: str) -> None:
+        self.act_record.setText("● Record")
+        self._show_error("Recording stopped", TajweedError(f"{message}: {path}"))
+        if path and Path(path).stat().st_size > 44:
+            self.open_file(path)
+
+    def toggle_playback(self) -> None:
+        if self.player.playing:
+            self.player.stop()
+            return
+        if self.recording is None:
+            return
+        start, end = self.waveform.selection()
+        head = float(self.waveform.playhead.value())
+        if start <= head < end - 0.05:
+            start = head  # resume from where playback paused
+        try:
+            self.player.play(self.recording.samples.numpy(), self.recording.sample_rate, start, end,
+                             self.output_combo.currentData())
+        except Exception as exc:  # PortAudio reports a missing or busy output device this way
+            self._show_error("Cannot play", exc)
+            return
+        self.act_play.setText("❚❚ Pause")
+
+    def _seek(self, seconds: float) -> None:
+        if self.player.playing:
+            self.player.stop()
+            self.waveform.set_playhead(seconds)
+            self.toggle_playback()
 
     # ---- menus -------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -303,5 +423,7 @@ class MainWindow(QMainWindow):
         self.settings.set("window/geometry", self.saveGeometry())
         self.settings.set("window/state", self.saveState())
         self.settings.sync()
+        self.player.stop()
+        self.recorder.stop()
         self.workers.cancel_all()
         super().closeEvent(event)
