@@ -39,6 +39,13 @@ def test_train_report_export_load_predict(tmp_path, capsys):
     a = Ensemble(b, device="cpu").analyse(ds.recordings[0])
     assert abs(a.clip.probabilities.sum() - 1) < 1e-6
 
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(out), "--data", str(data), "--json"]) == 0
+    printed = capsys.readouterr().out
+    scores = json.loads(printed[printed.index("{"):])
+    assert len(scores["confusion"]) == 4 and sum(map(sum, scores["confusion"])) == 16
+    assert 0 <= scores["macro_f1"] <= 1
+
 
 def test_interrupted_fold_resumes_and_matches_an_uninterrupted_run(tmp_path, monkeypatch):
     ds = load_dataset(kaggle_copy(tmp_path), show_progress=False)
