@@ -14,7 +14,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from tajweed_desktop.core.atomic import atomic_path, atomic_write_text
-from tajweed_desktop.core.audio import fixed_clip
+from tajweed_desktop.core.audio import model_clip
 from tajweed_desktop.core.ensemble import resolve_device
 from tajweed_desktop.core.model import CNN1D
 
@@ -110,7 +110,8 @@ def train_fold(
         best_logits = ck["best_logits"].numpy()
         log.info("fold %d: resuming after epoch %d", fold, start)
 
-    val_clips = torch.stack([fixed_clip(ds.recordings[i].samples) for i in val_idx])
+    val_clips = torch.stack([model_clip(ds.recordings[i])[0] for i in val_idx])
+    speech = {i: ds.recordings[i].speech() for i in train_idx}  # trimmed once, augmented every epoch
     val_targets = targets[val_idx].numpy()
     epochs = tqdm(range(start, recipe.epochs), desc=f"fold {fold}", unit="epoch", disable=not progress,
                   initial=start, total=recipe.epochs)
@@ -121,7 +122,7 @@ def train_fold(
         batches = range(0, len(order), recipe.batch_size)
         for b in tqdm(batches, desc=f"epoch {epoch + 1}", unit="batch", leave=False, disable=not progress):
             ids = [train_idx[j] for j in order[b : b + recipe.batch_size]]
-            x = torch.stack([augment(ds.recordings[i].samples, recipe.augment, gen) for i in ids]).unsqueeze(1)
+            x = torch.stack([augment(speech[i], recipe.augment, gen) for i in ids]).unsqueeze(1)
             y = targets[ids].to(device)
             loss = torch.nn.functional.cross_entropy(model(x.to(device)), y, weight=weight)
             opt.zero_grad()

@@ -39,6 +39,7 @@ TARGET_RMS_DBFS = -20.0
 GATE_DB = 20.0
 NO_SOUND_PEAK_DBFS = -60.0
 FRAME_SECONDS = 0.02
+TRIM_MARGIN_SECONDS = 0.15  # kept either side of the sound so soft onsets and endings survive
 AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
 
 NORMALISATION = {
@@ -47,6 +48,7 @@ NORMALISATION = {
     "gate_db_below_loudest_frame": GATE_DB,
     "frame_seconds": FRAME_SECONDS,
     "no_sound_peak_dbfs": NO_SOUND_PEAK_DBFS,
+    "trim_silence_margin_seconds": TRIM_MARGIN_SECONDS,
 }
 
 
@@ -70,6 +72,21 @@ class Recording:
     @property
     def duration(self) -> float:
         return self.samples.shape[-1] / self.sample_rate
+
+    def speech_bounds(self, start: int = 0, end: int | None = None) -> tuple[int, int]:
+        """Within samples [start, end): from the first to the last active frame, with
+        TRIM_MARGIN_SECONDS either side (the whole range when it holds no active frame)."""
+        end = self.samples.shape[-1] if end is None else end
+        hop, margin = int(FRAME_SECONDS * self.sample_rate), int(TRIM_MARGIN_SECONDS * self.sample_rate)
+        frames = np.flatnonzero(self.active[start // hop : -(-end // hop)]) + start // hop
+        if frames.size == 0:
+            return start, end
+        return max(start, int(frames[0]) * hop - margin), min(end, (int(frames[-1]) + 1) * hop + margin)
+
+    def speech(self) -> torch.Tensor:
+        """The recording without its leading and trailing silence: what the model is trained on."""
+        start, end = self.speech_bounds()
+        return self.samples[start:end]
 
     def active_seconds(self, start: float = 0.0, end: float | None = None) -> float:
         """Seconds of sound (not pause) between start and end."""
@@ -202,6 +219,19 @@ def fixed_clip(samples: torch.Tensor, length: int = CLIP_SAMPLES) -> torch.Tenso
     return samples
 
 
+def model_clip(recording: Recording) -> tuple[torch.Tensor, float, float]:
+    """The model's input for a whole recording, and the span (seconds) it covers.
+
+    Leading and trailing silence is trimmed first, so a clip recorded with a second of silence
+    before the recitation reaches the model like a tightly cut one; then the recipe's clip.
+    """
+    start, end = recording.speech_bounds()
+    offset = start + clip_start(end - start)
+    span = min(end - start, CLIP_SAMPLES)
+    rate = recording.sample_rate
+    return fixed_clip(recording.samples[start:end]), offset / rate, (offset + span) / rate
+
+
 def window_starts(n_samples: int, hop: int, length: int = CLIP_SAMPLES) -> list[int]:
     """Starts of windows of `length` every `hop` samples; the last one ends at the recording's end."""
     if n_samples <= length:
@@ -213,12 +243,14 @@ def window_starts(n_samples: int, hop: int, length: int = CLIP_SAMPLES) -> list[
 
 
 def sliding_windows(recording: Recording, hop_seconds: float = 1.0) -> list[Window]:
-    """4 s windows every hop_seconds covering the whole recording (a short one gives one window)."""
+    """4 s windows every hop_seconds covering the whole recording (a short one gives one window);
+    each window's input is its sound with the silence at its edges trimmed, as in `model_clip`."""
     x = recording.samples
     rate = recording.sample_rate
     hop = max(1, int(hop_seconds * rate))
     windows = []
     for s in window_starts(x.shape[-1], hop):
-        chunk = x[s : s + CLIP_SAMPLES]
-        windows.append(Window(s / rate, (s + chunk.shape[-1]) / rate, fixed_clip(chunk)))
+        e = min(s + CLIP_SAMPLES, x.shape[-1])
+        a, b = recording.speech_bounds(s, e)  # trimmed like a whole recording, so inputs match training
+        windows.append(Window(s / rate, e / rate, fixed_clip(x[a:b])))
     return windows

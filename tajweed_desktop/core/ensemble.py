@@ -160,9 +160,9 @@ class Ensemble:
         for rec in recordings:
             first = len(inputs)
             n = rec.samples.shape[-1]
-            crop_start = audio.clip_start(n) / rec.sample_rate
-            inputs.append(audio.fixed_clip(rec.samples))
-            active.append(rec.active_seconds(crop_start, crop_start + audio.CLIP_SECONDS))
+            clip, start, end = audio.model_clip(rec)
+            inputs.append(clip)
+            active.append(rec.active_seconds(start, end))
             windows: list[tuple[float, float]] = []
             if timeline and n > audio.CLIP_SAMPLES:
                 for w in audio.sliding_windows(rec, hop_seconds):

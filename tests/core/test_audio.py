@@ -145,3 +145,33 @@ def test_real_clips_of_every_shipped_layout():
     # the Kaggle copy of clip 3 holds only about 0.2 s of sound in its 4 s
     sparse = audio.load_recording(need_data("kaggle_samples", "train", "3.wav"))
     assert sparse.duration == pytest.approx(4.0) and sparse.active_seconds() < 0.3
+
+
+def test_leading_and_trailing_silence_is_trimmed_before_the_clip():
+    speech = tone(200, 1.0, amp=0.3)
+    tight = audio.recording_from_array(speech, 16000)
+    padded = audio.recording_from_array(np.concatenate([np.zeros(16000, np.float32), speech, np.zeros(8000, np.float32)]), 16000)
+    start, end = padded.speech_bounds()
+    assert start == 16000 - int(audio.TRIM_MARGIN_SECONDS * 16000) and end == 32000 + int(audio.TRIM_MARGIN_SECONDS * 16000)
+    clip_tight, _, _ = audio.model_clip(tight)
+    clip_padded, s, e = audio.model_clip(padded)
+    margin = int(audio.TRIM_MARGIN_SECONDS * 16000)
+    assert torch.allclose(clip_padded[margin : margin + 16000], clip_tight[:16000], atol=1e-6)
+    assert (s, e) == pytest.approx((1.0 - audio.TRIM_MARGIN_SECONDS, 2.0 + audio.TRIM_MARGIN_SECONDS))
+
+
+def test_model_clip_of_a_long_recording_is_the_centre_of_its_speech():
+    rec = audio.recording_from_array(tone(300, 6.0), 16000)
+    clip, s, e = audio.model_clip(rec)
+    assert clip.shape == (64000,) and (s, e) == pytest.approx((1.0, 5.0))
+    assert torch.equal(clip, rec.samples[16000:80000])
+
+
+def test_each_window_is_trimmed_like_a_whole_recording():
+    x = np.concatenate([np.zeros(32000, np.float32), tone(300, 6.0)])
+    rec = audio.recording_from_array(x, 16000)
+    first = audio.sliding_windows(rec, hop_seconds=2.0)[0]  # 0-4 s: 2 s of silence, then sound
+    margin = int(audio.TRIM_MARGIN_SECONDS * 16000)
+    assert (first.start, first.end) == (0, 4)
+    assert torch.equal(first.samples[: 32000 + margin], rec.samples[32000 - margin : 64000])
+    assert first.samples[32000 + margin :].eq(0).all()
