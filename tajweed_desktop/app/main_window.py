@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +49,6 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.workers = WorkerSet()
         self.ensemble = None
-        self.model_lock = threading.Lock()  # one forward pass at a time across workers
         self.recording: audio.Recording | None = None
         self.batch_worker = None
         self.setWindowTitle("Tajweed Checker")
@@ -319,8 +317,7 @@ class MainWindow(QMainWindow):
         if not whole:  # re-prepare the span exactly as a file of its own would be
             s, e = int(start * rec.sample_rate), int(end * rec.sample_rate)
             rec = audio.recording_from_array(rec.samples[s:e].numpy(), rec.sample_rate, rec.path)
-        with self.model_lock:
-            return self.ensemble.analyse(rec, timeline=whole and rec.duration > audio.CLIP_SECONDS), start, whole
+        return self.ensemble.analyse(rec, timeline=whole and rec.duration > audio.CLIP_SECONDS), start, whole
 
     def analyse(self) -> None:
         if self.ensemble is None or self.recording is None:
@@ -352,15 +349,11 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(1)
         self.batch.start(len(files), list(self.ensemble.labels))
         self._batch_cancelled = False
-        self.batch_worker = self.workers.start(self._batch_job, files, on_yield=self.batch.add_result,
-                                               on_finish=self._batch_finished,
-                                               on_error=lambda e: self._show_error("Batch stopped", e))
-
-    def _batch_job(self, files: list[Path]):
         from ..core.batch import check_files
 
-        for result in check_files(self.ensemble, files, chunk=4):
-            yield result  # superqt's abort is checked at each yield
+        self.batch_worker = self.workers.start(check_files, self.ensemble, files, chunk=4, on_yield=self.batch.add_result,
+                                               on_finish=self._batch_finished,
+                                               on_error=lambda e: self._show_error("Batch stopped", e))
 
     def cancel_batch(self) -> None:
         if self.batch_worker is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,9 +26,10 @@ def check_files(
     paths: list[Path],
     timeline: bool = False,
     chunk: int = 8,
-    cancelled: Callable[[], bool] = lambda: False,
 ) -> Iterator[FileResult]:
-    """Yield a FileResult per path, in order. The next chunk decodes while this one computes."""
+    """Yield a FileResult per path, in order. The next chunk decodes while this one computes.
+
+    Stopping early is closing the generator (the app's Cancel): decodes already queued finish."""
     chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as pool:
         pending: list[Future] | None = [pool.submit(_decode, p) for p in chunks[0]] if chunks else None
@@ -39,7 +40,3 @@ def check_files(
             analyses = iter(ensemble.analyse_many(good, timeline=timeline)) if good else iter(())
             for path, d in zip(names, decoded):
                 yield FileResult(path, analysis=next(analyses)) if isinstance(d, audio.Recording) else FileResult(path, error=d)
-            if cancelled():
-                for f in pending:
-                    f.cancel()
-                return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,8 @@ def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
 
 
 class Ensemble:
-    """The fold models of one bundle, averaged. Thread-safe for one caller at a time."""
+    """The fold models of one bundle, averaged. Safe to call from several threads: forward
+    passes (and a CUDA-to-CPU fallback) take turns on one lock."""
 
     def __init__(self, bundle: Bundle, device: str = "auto", batch_size: int = 16):
         self.bundle = bundle
@@ -97,6 +99,7 @@ class Ensemble:
         self.batch_size = batch_size
         self.device, self.device_note = resolve_device(device)
         self.models = [m.to(self.device) for m in bundle.build_models()]
+        self._lock = threading.Lock()
 
     @classmethod
     def from_path(cls, path: str | Path, device: str = "auto", batch_size: int = 16) -> Ensemble:
@@ -111,6 +114,10 @@ class Ensemble:
     @torch.inference_mode()
     def fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
         """clips (n, samples) -> calibrated softmax per fold, (folds, n, rules) on the CPU."""
+        with self._lock:
+            return self._fold_probabilities(clips)
+
+    def _fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
         out = []
         for i in range(0, clips.shape[0], self.batch_size):
             batch = clips[i : i + self.batch_size].unsqueeze(1)
