@@ -54,6 +54,12 @@ def test_drop_file_and_folder_then_export(window, qtbot, tmp_path):
     assert rows[0] == ["file", "predicted_rule", "confidence", "uncertain", *[f"p_{x}" for x in LABELS4], "error"]
     assert [r[0].rsplit("/", 1)[-1] for r in rows[1:]] == ["1.wav", "10.wav", "2.wav", "3.wav", "corrupt.wav"]
     assert rows[5][-1] and all(rows[i][1] in LABELS4 for i in range(1, 5))
+    # byte for byte what the headless checker writes for the same folder and bundle
+    from tajweed_desktop.cli import main as check
+
+    checker_csv = tmp_path / "checker.csv"
+    assert check([str(folder), "--model", str(window.model_path()), "--device", "cpu", "--csv", str(checker_csv)]) == 1
+    assert out.read_bytes() == checker_csv.read_bytes()
 
 
 def test_cancel_stops_a_batch(window, qtbot, tmp_path):
@@ -73,6 +79,14 @@ def test_no_bundle_opens_and_says_so(make_window, tmp_path, qtbot):
     w = make_window(model=tmp_path / "missing")
     assert w.ensemble is None and "No model loaded" in w.panel.verdict.text()
     assert str(tmp_path / "missing") in w.panel.verdict.text()
+
+
+def test_a_tampered_bundle_opens_and_says_so(make_window, tiny_bundle, qtbot):
+    w = tiny_bundle / "fold1.safetensors"
+    w.write_bytes(w.read_bytes()[:-100])
+    win = make_window(model=tiny_bundle)
+    qtbot.waitUntil(lambda: "No model loaded" in win.panel.verdict.text(), timeout=20000)
+    assert "does not match its sha256" in win.panel.verdict.text() and win.ensemble is None
 
 
 def test_settings_survive_a_restart(make_window, qtbot, tmp_path):
