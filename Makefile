@@ -21,15 +21,17 @@ test: $(STAMP)
 # Training runs behind the bundled weights and the README's numbers (tens of minutes on a CPU).
 DATA := ../shared/data
 bundles: $(STAMP)
+	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe robust --run-dir runs/tajweed4-stratified-robust --export assets/models/tajweed4 --no-progress
+	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe robust --epochs 12 --run-dir runs/rules14-stratified-robust --export assets/models/rules14 --no-progress
+	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe robust --run-dir runs/tajweed4-holdout-robust --no-progress
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe default --run-dir runs/tajweed4-holdout-default --no-progress
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe notebook --run-dir runs/tajweed4-holdout-notebook --no-progress
-	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe default --epochs 8 --run-dir runs/tajweed4-stratified-default --export assets/models/tajweed4 --no-progress
-	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe default --folds 3 --epochs 8 --run-dir runs/rules14-stratified-default --export assets/models/rules14 --no-progress
 	$(PY) -m trainer --data $(DATA)/tajweed4 --split stratified --recipe notebook --run-dir runs/tajweed4-stratified-notebook --no-progress
 	$(MAKE) reports
 	$(PY) tools/results_table.py runs/*
 
 reports:
+	rm -rf reports
 	for r in runs/*; do [ -f $$r/report/metrics.json ] || continue; \
 	  mkdir -p reports/$$(basename $$r) && cp $$r/report/*.md $$r/report/*.json $$r/report/*.png reports/$$(basename $$r)/; done
 
