@@ -29,6 +29,12 @@ def wait(app, cond, timeout=60.0):
         time.sleep(0.02)
 
 
+def longest_clip() -> Path:
+    import soundfile as sf
+
+    return max(sorted((DATA / "tajweed4" / "train").glob("*.wav")), key=lambda p: sf.info(str(p)).frames)
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else REPO / "docs")
     out.mkdir(parents=True, exist_ok=True)
@@ -41,7 +47,7 @@ def main() -> None:
         w.resize(1100, 800)
         w.show()
         wait(app, lambda: w.ensemble is not None)
-        w.open_file(str(DATA / "tajweed4" / "train" / "61.wav"))
+        w.open_file(str(longest_clip()))  # long enough for a timeline under the waveform
         wait(app, lambda: getattr(w, "last_analysis", None) is not None)
         app.processEvents()
         w.grab().save(str(out / f"learner-{theme}.png"))
