@@ -88,17 +88,9 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Recording and playback")
         bar.setObjectName("audio_toolbar")
         self.addToolBar(bar)
-        self.act_record = QAction("● Record", self, shortcut=QKeySequence("Ctrl+R"), triggered=self.toggle_recording)
-        self.act_record.setToolTip("Record from the microphone (Ctrl+R starts and stops)")
-        bar.addAction(self.act_record)
-        bar.widgetForAction(self.act_record).setAccessibleName("Record")
-        self.input_combo = QComboBox()
-        self.input_combo.setAccessibleName("Input device")
-        for index, name in audio_io.input_devices():
-            self.input_combo.addItem(name, index)
-        self._select_device(self.input_combo, self.settings.get("audio/input", ""))
-        self.input_combo.currentTextChanged.connect(lambda t: self.settings.set("audio/input", t))
-        bar.addWidget(self.input_combo)
+        self.act_record = self._tool_action(bar, "● Record", "Record", "Ctrl+R", self.toggle_recording,
+                                            "Record from the microphone (Ctrl+R starts and stops)")
+        self.input_combo = self._device_combo(bar, "Input device", audio_io.input_devices(), "audio/input")
         self.level_meter = QProgressBar()
         self.level_meter.setRange(-60, 0)
         self.level_meter.setValue(-60)
@@ -109,17 +101,9 @@ class MainWindow(QMainWindow):
         self.elapsed_label = QLabel(" 0.0 s ")
         bar.addWidget(self.elapsed_label)
         bar.addSeparator()
-        self.act_play = QAction("▶ Play", self, shortcut=QKeySequence(Qt.Key.Key_Space), triggered=self.toggle_playback)
-        self.act_play.setToolTip("Play the selection (Space plays and pauses)")
-        bar.addAction(self.act_play)
-        bar.widgetForAction(self.act_play).setAccessibleName("Play")
-        self.output_combo = QComboBox()
-        self.output_combo.setAccessibleName("Output device")
-        for index, name in audio_io.output_devices():
-            self.output_combo.addItem(name, index)
-        self._select_device(self.output_combo, self.settings.get("audio/output", ""))
-        self.output_combo.currentTextChanged.connect(lambda t: self.settings.set("audio/output", t))
-        bar.addWidget(self.output_combo)
+        self.act_play = self._tool_action(bar, "▶ Play", "Play", QKeySequence(Qt.Key.Key_Space), self.toggle_playback,
+                                          "Play the selection (Space plays and pauses)")
+        self.output_combo = self._device_combo(bar, "Output device", audio_io.output_devices(), "audio/output")
         self.audio_reason = QLabel("")
         bar.addWidget(self.audio_reason)
         reason = audio_io.recording_unavailable_reason()
@@ -135,11 +119,25 @@ class MainWindow(QMainWindow):
         self.player.stopped.connect(lambda: self.act_play.setText("▶ Play"))
         self.waveform.seek_requested.connect(self._seek)
 
-    @staticmethod
-    def _select_device(combo: QComboBox, name: str) -> None:
-        i = combo.findText(name)
+    def _tool_action(self, bar: QToolBar, text: str, name: str, key, slot, tip: str) -> QAction:
+        act = QAction(text, self, shortcut=QKeySequence(key), triggered=slot)
+        act.setToolTip(tip)
+        bar.addAction(act)
+        bar.widgetForAction(act).setAccessibleName(name)
+        return act
+
+    def _device_combo(self, bar: QToolBar, name: str, devices: list[tuple[int, str]], key: str) -> QComboBox:
+        """A device chooser whose choice (by name, as indices change between sessions) persists."""
+        combo = QComboBox()
+        combo.setAccessibleName(name)
+        for index, label in devices:
+            combo.addItem(label, index)
+        i = combo.findText(str(self.settings.get(key, "")))
         if i >= 0:
             combo.setCurrentIndex(i)
+        combo.currentTextChanged.connect(lambda text: self.settings.set(key, text))
+        bar.addWidget(combo)
+        return combo
 
     def recordings_folder(self) -> Path:
         from platformdirs import user_data_path
