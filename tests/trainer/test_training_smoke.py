@@ -72,3 +72,19 @@ def test_interrupted_fold_resumes_and_matches_an_uninterrupted_run(tmp_path, mon
     assert len(resumed.history) == 2
     assert np.allclose(resumed.val_logits, clean.val_logits, atol=1e-3)
     assert resumed.history[1]["train_loss"] == pytest.approx(clean.history[1]["train_loss"], abs=1e-3)
+
+
+def test_folds_trained_separately_then_assembled(tmp_path, capsys):
+    data = kaggle_copy(tmp_path)
+    run, out = tmp_path / "run", tmp_path / "bundle"
+    common = ["--data", str(data), "--folds", "2", "--epochs", "1", "--run-dir", str(run), "--no-progress"]
+    assert main([*common, "--fold", "2"]) == 0
+    assert (run / "fold2" / "result.json").exists() and not (run / "fold1").exists()
+    with pytest.raises(SystemExit, match="fold\\(s\\) 1 not trained yet"):
+        main(["assemble", str(run), "--export", str(out)])
+    assert not out.exists()
+    assert main([*common, "--fold", "1"]) == 0
+    assert main(["assemble", str(run), "--export", str(out)]) == 0
+    b = load_bundle(out)
+    assert len(b.fold_states) == 2
+    assert "--fold" not in b.card["cross_validation"]["command"].split()  # the command reproduces every fold
