@@ -50,6 +50,19 @@ def output_devices() -> list[tuple[int, str]]:
         return []
 
 
+def rescan_devices() -> None:
+    """Make PortAudio enumerate devices again: it lists them once, when it starts, so a microphone
+    plugged in (or a sound server started) later stays invisible until it restarts. Callers must
+    not have a stream open."""
+    if sd is None:
+        return
+    try:  # sounddevice has no public call for this; these two are what it runs at import and exit
+        sd._terminate()
+        sd._initialize()
+    except Exception:  # PortAudio refuses to start at all: input_devices() then says none
+        pass
+
+
 def recording_unavailable_reason() -> str | None:
     if UNAVAILABLE_REASON:
         return UNAVAILABLE_REASON

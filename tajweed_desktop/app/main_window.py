@@ -104,13 +104,11 @@ class MainWindow(QMainWindow):
         self.act_play = self._tool_action(bar, "▶ Play", "Play", QKeySequence(Qt.Key.Key_Space), self.toggle_playback,
                                           "Play the selection (Space plays and pauses)")
         self.output_combo = self._device_combo(bar, "Output device", audio_io.output_devices(), "audio/output")
+        self.act_rescan = self._tool_action(bar, "⟳ Devices", "Rescan devices", "F5", self.rescan_devices,
+                                            "Look again for microphones and speakers (F5), e.g. after plugging one in")
         self.audio_reason = QLabel("")
         bar.addWidget(self.audio_reason)
-        reason = audio_io.recording_unavailable_reason()
-        if reason:
-            self.act_record.setEnabled(False)
-            self.audio_reason.setText(f"  Recording unavailable: {reason}")
-        self.act_play.setEnabled(audio_io.sd is not None and bool(audio_io.output_devices()))
+        self._update_audio_state()
         self.recorder.level.connect(lambda db: self.level_meter.setValue(int(max(-60, min(0, db)))))
         self.recorder.elapsed.connect(lambda s: self.elapsed_label.setText(f" {s:.1f} s "))
         self.recorder.finished.connect(self._recording_done)
@@ -130,14 +128,38 @@ class MainWindow(QMainWindow):
         """A device chooser whose choice (by name, as indices change between sessions) persists."""
         combo = QComboBox()
         combo.setAccessibleName(name)
-        for index, label in devices:
-            combo.addItem(label, index)
-        i = combo.findText(str(self.settings.get(key, "")))
-        if i >= 0:
-            combo.setCurrentIndex(i)
-        combo.currentTextChanged.connect(lambda text: self.settings.set(key, text))
+        combo.setProperty("settings_key", key)
+        self._fill_device_combo(combo, devices)
+        combo.currentTextChanged.connect(lambda text: self.settings.set(key, text) if text else None)
         bar.addWidget(combo)
         return combo
+
+    def _fill_device_combo(self, combo: QComboBox, devices: list[tuple[int, str]]) -> None:
+        combo.blockSignals(True)
+        combo.clear()
+        for index, label in devices:
+            combo.addItem(label, index)
+        i = combo.findText(str(self.settings.get(combo.property("settings_key"), "")))
+        if i >= 0:
+            combo.setCurrentIndex(i)
+        combo.blockSignals(False)
+
+    def _update_audio_state(self) -> None:
+        reason = audio_io.recording_unavailable_reason()
+        self.act_record.setEnabled(reason is None or self.recorder.recording)
+        self.audio_reason.setText(f"  Recording unavailable: {reason}" if reason else "")
+        self.act_play.setEnabled(audio_io.sd is not None and bool(audio_io.output_devices()))
+
+    def rescan_devices(self) -> None:
+        if self.recorder.recording or self.player.playing:
+            self.statusBar().showMessage("Stop recording and playback before looking for devices again", 5000)
+            return
+        audio_io.rescan_devices()
+        self._fill_device_combo(self.input_combo, audio_io.input_devices())
+        self._fill_device_combo(self.output_combo, audio_io.output_devices())
+        self._update_audio_state()
+        self.statusBar().showMessage(f"Found {self.input_combo.count()} input and "
+                                     f"{self.output_combo.count()} output devices", 5000)
 
     def recordings_folder(self) -> Path:
         from platformdirs import user_data_path

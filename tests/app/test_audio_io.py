@@ -44,6 +44,9 @@ def dominant(x: np.ndarray, rate: int) -> float:
 
 def test_record_a_tone_then_analyse_and_play_it(pulse_tone, window, qtbot, tmp_path):
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
+    # PortAudio lists devices once, when sounddevice is imported (at test collection, before this
+    # fixture started the server): finding the new source is what a user does after plugging in
+    window.act_rescan.trigger()
     window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
     window.output_combo.setCurrentIndex(window.output_combo.findText("pulse"))
     assert window.act_record.isEnabled()
