@@ -30,6 +30,16 @@ def speed(x: torch.Tensor, factor: float) -> torch.Tensor:
     return F.interpolate(x.view(1, 1, -1), size=n, mode="linear", align_corners=False).view(-1)
 
 
+def tilt(x: torch.Tensor, db_per_octave: float, pivot_hz: float = 1000.0) -> torch.Tensor:
+    """A spectral tilt (brighter or duller by `db_per_octave` around `pivot_hz`), as different
+    microphones, rooms and voices colour a recording. Applied in the frequency domain."""
+    n = x.shape[-1]
+    spec = torch.fft.rfft(x)
+    f = torch.fft.rfftfreq(n, 1.0 / SAMPLE_RATE).clamp(min=20.0)
+    curve = 10.0 ** (db_per_octave * torch.log2(f / pivot_hz) / 20.0)
+    return torch.fft.irfft(spec * curve, n=n)
+
+
 def time_mask(x: torch.Tensor, start: int, width: int) -> torch.Tensor:
     y = x.clone()
     y[start : start + width] = 0.0
@@ -78,6 +88,8 @@ class AugmentConfig:
     mask_seconds: tuple[float, float] = (0.05, 0.25)
     noise_p: float = 0.0
     snr_db: tuple[float, float] = (15.0, 35.0)
+    tilt_p: float = 0.0
+    tilt_db_per_octave: float = 3.0
 
     @classmethod
     def from_dict(cls, d: dict) -> AugmentConfig:
@@ -94,6 +106,8 @@ def augment(x: torch.Tensor, cfg: AugmentConfig, gen: torch.Generator) -> torch.
     if cfg.shift_p and torch.rand((), generator=gen) < cfg.shift_p:
         limit = int(cfg.shift_seconds * SAMPLE_RATE)
         x = shift(x, int(torch.randint(-limit, limit + 1, (), generator=gen)))
+    if cfg.tilt_p and torch.rand((), generator=gen) < cfg.tilt_p:
+        x = tilt(x, _uniform(gen, -cfg.tilt_db_per_octave, cfg.tilt_db_per_octave))
     if cfg.gain_p and torch.rand((), generator=gen) < cfg.gain_p:
         x = gain(x, _uniform(gen, -cfg.gain_db, cfg.gain_db))
     if cfg.mask_p and torch.rand((), generator=gen) < cfg.mask_p:

@@ -34,6 +34,17 @@ def test_speed_moves_pitch_and_length():
     assert len(y) == 25600 and freq(y) == pytest.approx(250, abs=2)
 
 
+def test_tilt_brightens_highs_and_dulls_lows_by_the_slope():
+    t = torch.arange(16000) / 16000
+    low, high = torch.sin(2 * math.pi * 250 * t), torch.sin(2 * math.pi * 4000 * t)
+    db = lambda a, b: 20 * math.log10(float(a.pow(2).mean().sqrt() / b.pow(2).mean().sqrt()))
+    # 250 Hz is two octaves below the 1 kHz pivot, 4 kHz two above: +-6 dB at 3 dB/octave
+    assert db(A.tilt(low, 3.0), low) == pytest.approx(-6.0, abs=0.1)
+    assert db(A.tilt(high, 3.0), high) == pytest.approx(6.0, abs=0.1)
+    assert db(A.tilt(high, -3.0), high) == pytest.approx(-6.0, abs=0.1)
+    assert A.tilt(low, 0.0).shape == low.shape
+
+
 def test_time_mask_silences_exactly_its_span():
     x = torch.ones(16000)
     y = A.time_mask(x, 1000, 1600)  # 100 ms, not the notebook's 5 ms
@@ -62,7 +73,7 @@ def test_random_crop_takes_different_windows_of_a_long_clip(gen):
 
 def test_pipeline_never_returns_a_silent_clip(gen):
     """The notebook's FrequencyMasking zeroed whole clips; nothing here may."""
-    cfg = AugmentConfig(random_crop=True, gain_p=1, shift_p=1, speed_p=1, mask_p=1, noise_p=1)
+    cfg = AugmentConfig(random_crop=True, gain_p=1, shift_p=1, speed_p=1, mask_p=1, noise_p=1, tilt_p=1)
     x = torch.from_numpy(tone(220, 3.0, amp=0.1))
     for _ in range(50):
         y = A.augment(x, cfg, gen)
