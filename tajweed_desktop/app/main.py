@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
+import os
 import sys
+import time
 import traceback
 
 from platformdirs import user_log_dir
@@ -15,6 +18,7 @@ from .settings import AppSettings
 from .themes import apply_theme
 
 log = logging.getLogger("tajweed_desktop")
+STARTUP_PROBE = "TAJWEED_STARTUP_PROBE"  # bench/: write startup timings to this JSON file and quit
 _dialog_open = False
 
 
@@ -48,6 +52,7 @@ def excepthook(kind, value, tb) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     argv = sys.argv if argv is None else argv
     setup_logging()
     sys.excepthook = excepthook
@@ -59,9 +64,28 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(settings)
     window.show()
+    app.processEvents()  # expose and paint now, so the time below is the window on screen
+    shown = time.time()
+    log.info("window on screen %.2f s after main() started", time.perf_counter() - started)
+    window.model_changed.connect(lambda ok: log.info("model %s %.2f s after main() started",
+                                                     "ready" if ok else "failed", time.perf_counter() - started))
+    if os.environ.get(STARTUP_PROBE):
+        window.model_changed.connect(lambda ok: _write_probe(os.environ[STARTUP_PROBE], shown, ok, app))
     if len(argv) > 1:
         window.open_path(argv[1])
     return app.exec()
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def _write_probe(path: str, shown: float, ok: bool, app) -> None:
+    """Startup timings as absolute times, so the launcher can subtract its own start time."""
+    with open(path, "w") as f:
+        json.dump({"window_shown": shown, "model_ready": time.time(), "model_ok": ok, "rss_mb": _rss_mb()}, f)
+    app.quit()
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
-from ..core import audio
+from ..core.formats import AUDIO_EXTENSIONS, CLIP_SECONDS
 from ..core.errors import TajweedError
 from ..core.files import find_audio_files
 from ..core.paths import bundled_bundles, default_bundle_path, no_bundle_help
@@ -34,22 +35,46 @@ from .themes import apply_theme
 from .waveform_view import WaveformView
 from .workers import WorkerSet
 
-OPEN_FILTER = "Audio (" + " ".join(f"*{e}" for e in sorted(audio.AUDIO_EXTENSIONS)) + ");;All files (*)"
+if TYPE_CHECKING:
+    from ..core.audio import Recording
+
+OPEN_FILTER = "Audio (" + " ".join(f"*{e}" for e in sorted(AUDIO_EXTENSIONS)) + ");;All files (*)"
+
+# torch is imported only on worker threads, after the window is on screen (importing it takes
+# seconds); these two functions and _load_ensemble are where that happens.
+
+
+def _load_recording(path: str) -> Recording:
+    from ..core.audio import load_recording
+
+    return load_recording(path)
+
+
+def _span(rec: Recording, start: float, end: float) -> Recording:
+    """The span prepared exactly as a file of its own would be."""
+    from ..core.audio import recording_from_array
+
+    s, e = int(start * rec.sample_rate), int(end * rec.sample_rate)
+    return recording_from_array(rec.samples[s:e].numpy(), rec.sample_rate, rec.path)
 
 
 def _load_ensemble(path: str, device: str):
     from ..core.ensemble import Ensemble  # torch is imported here, off the GUI thread
 
-    return Ensemble.from_path(path, device=device)
+    ensemble = Ensemble.from_path(path, device=device)
+    ensemble.warm_up()
+    return ensemble
 
 
 class MainWindow(QMainWindow):
+    model_changed = Signal(bool)  # a model finished loading (True) or failed to (False)
+
     def __init__(self, settings: AppSettings):
         super().__init__()
         self.settings = settings
         self.workers = WorkerSet()
         self.ensemble = None
-        self.recording: audio.Recording | None = None
+        self.recording: Recording | None = None
         self.batch_worker = None
         self.setWindowTitle("Tajweed Checker")
         self.setAcceptDrops(True)
@@ -276,13 +301,18 @@ class MainWindow(QMainWindow):
 
     def load_model(self) -> None:
         path = self.model_path()
-        self.ensemble = None
+        self._release_ensemble()
         self.device_label.setText("model: loading…")
         if not (path / "model.json").exists():
             self._model_failed(TajweedError(no_bundle_help(path)))
             return
         self.workers.start(_load_ensemble, str(path), self.settings.device,
                            on_result=self._model_ready, on_error=self._model_failed)
+
+    def _release_ensemble(self) -> None:
+        if self.ensemble is not None:  # its threads end once any analysis still running is done
+            self.workers.start(self.ensemble.close)
+        self.ensemble = None
 
     def _model_ready(self, ensemble) -> None:
         self.ensemble = ensemble
@@ -291,10 +321,12 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"model: {ensemble.bundle.name} on {ensemble.device.type.upper()}{note}")
         if self.recording is not None:
             self.analyse()
+        self.model_changed.emit(True)
 
     def _model_failed(self, exc: Exception) -> None:
         self.device_label.setText("model: none")
         self.panel.show_message(f"No model loaded: {exc}")
+        self.model_changed.emit(False)
 
     # ---- opening -----------------------------------------------------------------------
     def choose_file(self) -> None:
@@ -316,10 +348,10 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.settings.set("files/last_dir", str(Path(path).parent))
         self.panel.show_message(f"Reading {Path(path).name}…")
-        self.workers.start(audio.load_recording, path, on_result=self._opened,
+        self.workers.start(_load_recording, path, on_result=self._opened,
                            on_error=lambda e: self._show_error(f"Cannot open {path}", e))
 
-    def _opened(self, rec: audio.Recording) -> None:
+    def _opened(self, rec: Recording) -> None:
         self.recording = rec
         self.settings.add_recent(str(rec.path))
         self._fill_recent()
@@ -332,12 +364,11 @@ class MainWindow(QMainWindow):
         if self.recording is not None:
             self.analyse()
 
-    def _analyse_job(self, rec: audio.Recording, start: float, end: float):
+    def _analyse_job(self, rec: Recording, start: float, end: float):
         whole = start <= 0.01 and end >= rec.duration - 0.01
-        if not whole:  # re-prepare the span exactly as a file of its own would be
-            s, e = int(start * rec.sample_rate), int(end * rec.sample_rate)
-            rec = audio.recording_from_array(rec.samples[s:e].numpy(), rec.sample_rate, rec.path)
-        return self.ensemble.analyse(rec, timeline=whole and rec.duration > audio.CLIP_SECONDS), start, whole
+        if not whole:
+            rec = _span(rec, start, end)
+        return self.ensemble.analyse(rec, timeline=whole and rec.duration > CLIP_SECONDS), start, whole
 
     def analyse(self) -> None:
         if self.ensemble is None or self.recording is None:
@@ -439,4 +470,5 @@ class MainWindow(QMainWindow):
         self.player.stop()
         self.recorder.stop()
         self.workers.cancel_all()
+        self._release_ensemble()
         super().closeEvent(event)

@@ -3,11 +3,15 @@ Text and numbers always stand beside the bars: never colour alone."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from ..core.ensemble import Prediction
 from ..core.rules import rule_info
+
+if TYPE_CHECKING:
+    from ..core.ensemble import Prediction
 
 
 class RulePanel(QWidget):

@@ -29,10 +29,8 @@ from .errors import (
     TooShortError,
     UnreadableAudioError,
 )
+from .formats import AUDIO_EXTENSIONS, CLIP_SAMPLES, CLIP_SECONDS, SAMPLE_RATE  # noqa: F401 (re-exported)
 
-SAMPLE_RATE = 16_000
-CLIP_SECONDS = 4.0
-CLIP_SAMPLES = int(SAMPLE_RATE * CLIP_SECONDS)
 MIN_SECONDS = 0.1  # shorter than this there is no syllable to classify
 MAX_SECONDS = 20 * 60  # longest recording decoded at once (about 77 MB of 16 kHz float32)
 TARGET_RMS_DBFS = -20.0
@@ -40,7 +38,6 @@ GATE_DB = 20.0
 NO_SOUND_PEAK_DBFS = -60.0
 FRAME_SECONDS = 0.02
 TRIM_MARGIN_SECONDS = 0.15  # kept either side of the sound so soft onsets and endings survive
-AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff"})
 
 NORMALISATION = {
     "method": "gated_rms",

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .audio import AUDIO_EXTENSIONS
+from .formats import AUDIO_EXTENSIONS
 
 
 def is_audio_name(path: Path) -> bool:

@@ -6,9 +6,12 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .atomic import atomic_write_bytes
-from .ensemble import Analysis
+
+if TYPE_CHECKING:  # the app builds its window before torch (which ensemble needs) is imported
+    from .ensemble import Analysis
 
 
 @dataclass(frozen=True)

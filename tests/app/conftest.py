@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import QThreadPool
 
@@ -14,6 +16,7 @@ def no_leftover_threads():
     pool = QThreadPool.globalInstance()
     assert pool.waitForDone(10000), "a test left background work running"
     assert pool.activeThreadCount() == 0
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("ensemble")], "ensemble threads left"
 
 
 @pytest.fixture

@@ -5,23 +5,31 @@ import pytest
 import torch
 
 from tajweed_desktop.core import audio
-from tajweed_desktop.core.ensemble import Ensemble, resolve_device
-from tests.conftest import LABELS4, need_data, tone
+from tajweed_desktop.core.bundle import load_bundle
+from tajweed_desktop.core.ensemble import BF16_PROBABILITY_BOUND, Ensemble, resolve_device, resolve_precision
+from tajweed_desktop.core.model import fold_batchnorm
+from tajweed_desktop.core.paths import bundled_models_dir
+from tests.conftest import LABELS4, DATA, need_data, tone
 
 
 @pytest.fixture
 def ensemble(tiny_bundle):
-    return Ensemble.from_path(tiny_bundle, device="cpu", batch_size=4)
+    return Ensemble.from_path(tiny_bundle, device="cpu", batch_size=4, precision="fp32")
+
+
+def reference_fold_probabilities(bundle, clips: torch.Tensor) -> torch.Tensor:
+    """The naive reference: each fold model as trained (BatchNorm unfolded), fp32, eager."""
+    with torch.no_grad():
+        return torch.stack([torch.softmax(m(clips.unsqueeze(1)) / bundle.temperature, -1) for m in bundle.build_models()])
 
 
 def test_clip_probabilities_are_the_mean_of_the_folds(ensemble):
     rec = audio.load_recording(need_data("kaggle_samples", "train", "1.wav"))
     a = ensemble.analyse(rec)
-    x = audio.fixed_clip(rec.samples).view(1, 1, -1)
-    with torch.no_grad():
-        folds = torch.stack([torch.softmax(m(x), -1)[0] for m in ensemble.models])
-    assert np.allclose(a.clip.probabilities, folds.mean(0).numpy(), atol=1e-6)
-    assert np.allclose(a.clip.spread, folds.std(0, unbiased=False).numpy(), atol=1e-6)
+    clip, _, _ = audio.model_clip(rec)
+    folds = reference_fold_probabilities(ensemble.bundle, clip.view(1, -1))[:, 0]
+    assert np.allclose(a.clip.probabilities, folds.mean(0).numpy(), atol=1e-4)
+    assert np.allclose(a.clip.spread, folds.std(0, unbiased=False).numpy(), atol=1e-4)
     assert a.clip.probabilities.sum() == pytest.approx(1.0, abs=1e-6)
     assert a.clip.top_rule in LABELS4 and len(a.clip.fold_votes) == 3
     assert a.timeline == ()
@@ -56,3 +64,46 @@ def test_cuda_request_without_cuda_falls_back_with_a_note():
     assert device.type == "cpu" and "not available" in note
     with pytest.raises(ValueError):
         resolve_device("tpu")
+
+
+def test_folding_batchnorm_changes_nothing_but_rounding(tiny_bundle):
+    for m in load_bundle(tiny_bundle).build_models():
+        x = torch.randn(3, 1, 20000)
+        with torch.no_grad():
+            assert torch.allclose(fold_batchnorm(m)(x), m(x), atol=1e-4)
+        assert not any(isinstance(layer, torch.nn.BatchNorm1d) for layer in fold_batchnorm(m).net)
+
+
+def _real_clips(pattern: str, every: int) -> torch.Tensor:
+    files = sorted((DATA / pattern).parent.glob((DATA / pattern).name))[::every]
+    if not files:
+        pytest.skip(f"no clips at {DATA / pattern}")
+    return torch.stack([audio.model_clip(audio.load_recording(f))[0] for f in files])
+
+
+@pytest.mark.parametrize("bundle_name, pattern", [("tajweed4", "tajweed4/train/*.wav"), ("rules14", "rules14/ikhfa/*.opus")])
+def test_fast_paths_match_the_fp32_reference_on_real_clips(bundle_name, pattern):
+    """fp32: within 1e-4 of the naive reference; bf16: within the documented bound, same verdict."""
+    clips = _real_clips(pattern, every=17)
+    bundle = load_bundle(bundled_models_dir() / bundle_name)
+    ref = reference_fold_probabilities(bundle, clips)
+    for precision, bound in (("fp32", 1e-4), ("bf16", BF16_PROBABILITY_BOUND)):
+        ens = Ensemble(bundle, device="cpu", precision=precision)
+        got = ens.fold_probabilities(clips)
+        ens.close()
+        # the bound is on what the user sees: the ensemble's probabilities (the mean over folds)
+        assert (got.mean(0) - ref.mean(0)).abs().max() <= bound, precision
+        assert torch.equal(got.mean(0).argmax(-1), ref.mean(0).argmax(-1)), precision
+
+
+def test_precision_auto_uses_bf16_only_on_cpus_that_compute_it(monkeypatch):
+    from tajweed_desktop.core import ensemble as E
+
+    monkeypatch.setattr(E, "cpu_has_native_bf16", lambda: False)
+    assert resolve_precision("auto", torch.device("cpu")) == "fp32"
+    monkeypatch.setattr(E, "cpu_has_native_bf16", lambda: True)
+    assert resolve_precision("auto", torch.device("cpu")) == "bf16"
+    assert resolve_precision("auto", torch.device("cuda")) == "fp32"
+    assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
+    with pytest.raises(ValueError, match="precision"):
+        resolve_precision("fp8", torch.device("cpu"))
