@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bundles holdout-seeds reports clean
+.PHONY: run test check lint bundles holdout-seeds bench reports clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ holdout-seeds: $(STAMP)
 	  $(PY) -m trainer --data $(DATA)/tajweed4 --split holdout:src2_unknown --recipe $$r --seed $$s --run-dir runs/holdout-seeds/$$r-s$$s --no-progress || exit 1; \
 	done; done
 	$(PY) tools/seed_table.py runs/holdout-seeds/*
+
+# The README's performance table (several minutes; run it on an otherwise idle machine).
+bench: $(STAMP)
+	$(PY) -m bench --json runs/bench.json
 
 reports:
 	rm -rf reports

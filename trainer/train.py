@@ -58,6 +58,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def training_step(model: torch.nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+                  weight: torch.Tensor | None = None) -> float:
+    """One optimiser step on one batch; returns the loss."""
+    loss = torch.nn.functional.cross_entropy(model(x), y, weight=weight)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
 @torch.inference_mode()
 def predict_logits(model: torch.nn.Module, clips: torch.Tensor, device: torch.device, batch: int = 32) -> np.ndarray:
     model.eval()
@@ -123,12 +133,7 @@ def train_fold(
         for b in tqdm(batches, desc=f"epoch {epoch + 1}", unit="batch", leave=False, disable=not progress):
             ids = [train_idx[j] for j in order[b : b + recipe.batch_size]]
             x = torch.stack([augment(speech[i], recipe.augment, gen) for i in ids]).unsqueeze(1)
-            y = targets[ids].to(device)
-            loss = torch.nn.functional.cross_entropy(model(x.to(device)), y, weight=weight)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+            losses.append(training_step(model, opt, x.to(device), targets[ids].to(device), weight))
         sched.step()
         logits = predict_logits(model, val_clips, device)
         f1 = classification_scores(logits.argmax(1), val_targets, n_classes)["macro_f1"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from . import audio
 from .bundle import Bundle, load_bundle
@@ -115,8 +116,13 @@ def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
 
 
 def _single_thread() -> None:
-    # per thread: OpenMP's thread count is a per-thread setting, so the caller's stays as it was
-    torch.set_num_threads(1)
+    """Make this worker thread's OpenMP (oneDNN, PyTorch's kernels) use one thread.
+
+    torch.set_num_threads would also change the process-wide default that every thread adopts at
+    its first parallel op (the trainer's too), so the limit is set on this thread's OpenMP only,
+    with threadpoolctl, after PyTorch's per-thread initialisation (which would otherwise undo it)."""
+    torch.get_num_threads()
+    threadpool_limits(1, user_api="openmp")
 
 
 class Ensemble:

@@ -107,3 +107,17 @@ def test_precision_auto_uses_bf16_only_on_cpus_that_compute_it(monkeypatch):
     assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
     with pytest.raises(ValueError, match="precision"):
         resolve_precision("fp8", torch.device("cpu"))
+
+
+def test_cpu_workers_leave_other_threads_their_torch_threads(ensemble):
+    import threading
+
+    before = torch.get_num_threads()
+    ensemble.analyse(audio.recording_from_array(tone(300, 2.0), 16000))
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    t.start()
+    t.join()
+    assert seen == [before] and torch.get_num_threads() == before
+    ensemble.close()
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("ensemble")]
