@@ -110,12 +110,13 @@ def load_dataset(root: str | Path, show_progress: bool = True) -> Dataset:
     listed = list_kaggle(root) if layout == "kaggle" else list_folders(root)
     items, recordings, skipped = [], [], []
     for it in tqdm(listed, desc=f"decoding {root.name}", unit="clip", disable=not show_progress, leave=False):
-        try:
-            recordings.append(audio.load_recording(it.path))
+        rec = audio.load_or_reason(it.path)
+        if isinstance(rec, str):
+            log.warning("left out %s", rec)
+            skipped.append((it.path, rec))
+        else:
+            recordings.append(rec)
             items.append(it)
-        except TajweedError as exc:
-            log.warning("left out %s", exc)
-            skipped.append((it.path, str(exc)))
     if not items:
         raise DataError(f"{root}: no usable clips ({len(skipped)} left out)")
     labels = sorted({it.label for it in items})

@@ -26,6 +26,7 @@ from .errors import (
     EmptyAudioError,
     NoSoundError,
     TooLongError,
+    TajweedError,
     TooShortError,
     UnreadableAudioError,
 )
@@ -109,6 +110,8 @@ def decode(path: str | Path, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarr
         raise UnreadableAudioError(path, "it is a folder")
     if not path.exists():  # libsndfile says only "System error."
         raise UnreadableAudioError(path, "file not found")
+    if path.is_file() and path.stat().st_size == 0:
+        raise UnreadableAudioError(path, "it is 0 bytes long")
     try:
         with sf.SoundFile(str(path)) as f:
             rate, channels = f.samplerate, f.channels
@@ -129,7 +132,10 @@ def decode(path: str | Path, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarr
     except PermissionError:
         raise UnreadableAudioError(path, "permission denied") from None
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as exc:
-        raise UnreadableAudioError(path, _first_line(exc)) from None
+        reason = _first_line(exc)
+        if "not a regular file" in reason and path.is_file():  # libsndfile's words for some non-audio files
+            reason = "not in an audio format it recognises"
+        raise UnreadableAudioError(path, reason) from None
     samples = np.concatenate(blocks) if blocks else np.zeros(0, np.float32)
     if samples.size == 0:
         raise EmptyAudioError(path)
@@ -251,3 +257,14 @@ def sliding_windows(recording: Recording, hop_seconds: float = 1.0) -> list[Wind
         a, b = recording.speech_bounds(s, e)  # trimmed like a whole recording, so inputs match training
         windows.append(Window(s / rate, e / rate, fixed_clip(x[a:b])))
     return windows
+
+
+def load_or_reason(path: str | Path) -> Recording | str:
+    """The recording, or the one-line message for the user: never an exception, so a batch of
+    hundreds of files (the checker's, the app's, the trainer's) goes on past a bad one."""
+    try:
+        return load_recording(path)
+    except TajweedError as exc:
+        return str(exc)
+    except Exception as exc:  # a decoder bug must not end the batch either
+        return f"{path}: unexpected error while reading ({type(exc).__name__}: {exc})"

@@ -8,17 +8,9 @@ from pathlib import Path
 
 from . import audio
 from .ensemble import Ensemble
-from .errors import TajweedError
 from .results import FileResult
 
-
-def _decode(path: Path) -> audio.Recording | str:
-    try:
-        return audio.load_recording(path)
-    except TajweedError as exc:
-        return str(exc)
-    except Exception as exc:  # a decoder bug must not end a teacher's batch of hundreds of files
-        return f"{path}: unexpected error while reading ({type(exc).__name__}: {exc})"
+_decode = audio.load_or_reason
 
 
 def check_files(
