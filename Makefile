@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bundles holdout-seeds bench reports clean
+.PHONY: run test test-slow check lint bundles holdout-seeds bench reports clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# Endurance and packaging checks left out of `make test` (minutes); CI runs them after it.
+test-slow: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow
 
 # Training runs behind the bundled weights and the README's numbers (tens of minutes on a CPU).
 DATA := ../shared/data

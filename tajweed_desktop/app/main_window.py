@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.ensemble = None
         self.recording: Recording | None = None
         self.batch_worker = None
+        self._closing = False
         self.setWindowTitle("Tajweed Checker")
         self.setAcceptDrops(True)
 
@@ -315,6 +316,9 @@ class MainWindow(QMainWindow):
         self.ensemble = None
 
     def _model_ready(self, ensemble) -> None:
+        if self._closing:  # the window closed while the model loaded
+            self.workers.start(ensemble.close)
+            return
         self.ensemble = ensemble
         self.panel.set_labels(list(ensemble.labels))
         note = f" — {ensemble.device_note}" if ensemble.device_note else ""
@@ -468,6 +472,7 @@ class MainWindow(QMainWindow):
         self.settings.set("window/state", self.saveState())
         self.settings.sync()
         self.player.stop()
+        self._closing = True
         self.recorder.stop()
         self.workers.cancel_all()
         self._release_ensemble()

@@ -16,7 +16,7 @@ class WorkerSet:
     """Tracks running workers so that a window can cancel and wait for them when it closes."""
 
     def __init__(self) -> None:
-        self._running: set[WorkerBase] = set()
+        self._running: dict[int, WorkerBase] = {}
 
     def start(
         self,
@@ -35,10 +35,14 @@ class WorkerSet:
             worker.yielded.connect(on_yield)
         if on_error:
             worker.errored.connect(on_error)
-        worker.finished.connect(lambda: self._running.discard(worker))
+        # The slot must not refer to the worker itself: Qt holds the slot strongly, so a closure over
+        # the worker makes a cycle through C++ that Python's collector cannot see, and every
+        # finished worker (with its arguments, a whole recording) would stay in memory.
+        key = id(worker)
+        worker.finished.connect(lambda: self._running.pop(key, None))
         if on_finish:
             worker.finished.connect(on_finish)
-        self._running.add(worker)
+        self._running[key] = worker
         worker.start()
         return worker
 
@@ -47,5 +51,5 @@ class WorkerSet:
         return bool(self._running)
 
     def cancel_all(self) -> None:
-        for w in list(self._running):
+        for w in list(self._running.values()):
             w.quit()

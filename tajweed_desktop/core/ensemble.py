@@ -147,6 +147,7 @@ class Ensemble:
         self.precision = resolve_precision(precision, self.device)
         self.models = [fold_batchnorm(m).to(self.device) for m in bundle.build_models()]
         self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     @classmethod
@@ -161,8 +162,10 @@ class Ensemble:
         self.models = [m.cpu() for m in self.models]
 
     def close(self) -> None:
-        """End the worker threads (after any analysis in progress); a later call starts new ones."""
+        """End the worker threads (after any analysis in progress). Analyses still queued behind
+        this call then run on their caller's thread, so no thread outlives a closed ensemble."""
         with self._lock:
+            self._closed = True
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
@@ -200,9 +203,10 @@ class Ensemble:
         return torch.softmax(logits.float() / self.temperature, dim=-1).cpu()
 
     def _cpu_fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
-        if self._pool is None:
+        if self._pool is None and not self._closed:
             workers = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 16))
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ensemble", initializer=_single_thread)
+        run_all = self._pool.map if self._pool is not None else map
         n = clips.shape[0]
         logits = torch.empty(len(self.models), n, len(self.labels))
         bf16 = self.precision == "bf16"
@@ -212,7 +216,7 @@ class Ensemble:
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits[f, i] = self.models[f](clips[i].view(1, 1, -1))[0].float()
 
-        list(self._pool.map(run, [(f, i) for i in range(n) for f in range(len(self.models))]))
+        list(run_all(run, [(f, i) for i in range(n) for f in range(len(self.models))]))
         return torch.softmax(logits / self.temperature, dim=-1)
 
     def _prediction(self, fold_probs: torch.Tensor, active_seconds: float) -> Prediction:

@@ -121,3 +121,6 @@ def test_cpu_workers_leave_other_threads_their_torch_threads(ensemble):
     assert seen == [before] and torch.get_num_threads() == before
     ensemble.close()
     assert not [t.name for t in threading.enumerate() if t.name.startswith("ensemble")]
+    # an analysis that was queued behind close() still works, without starting threads again
+    assert ensemble.analyse(audio.recording_from_array(tone(300, 2.0), 16000)).clip.probabilities.sum() == pytest.approx(1)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("ensemble")]
