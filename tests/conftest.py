@@ -28,6 +28,23 @@ def data_dir() -> Path:
     return need_data()
 
 
+READ_ONLY = Path("/sys/tajweed-export.csv")  # sysfs refuses new files, even to root
+
+
+def disk_fills_halfway(monkeypatch) -> None:
+    """Writes put half their bytes on disk, then fail as a full disk does (ENOSPC): a fault
+    injected, as no test machine has a disk to fill."""
+    import errno
+
+    real = Path.write_bytes
+
+    def half_then_full(self, data):
+        real(self, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", half_then_full)
+
+
 def rss_mb() -> float:
     """This process's resident memory now (Linux)."""
     with open("/proc/self/status") as f:

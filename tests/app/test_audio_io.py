@@ -81,3 +81,53 @@ def test_without_portaudio_the_app_still_analyses_and_says_why(make_window, qtbo
     sf.write(tmp_path / "t.wav", (0.3 * np.sin(np.arange(32000) * 2 * np.pi * 200 / 16000)).astype(np.float32), 16000)
     w.open_file(str(tmp_path / "t.wav"))
     qtbot.waitUntil(lambda: getattr(w, "last_analysis", None) is not None, timeout=20000)
+
+
+def test_the_input_stream_dying_mid_recording_keeps_what_was_recorded(pulse_tone, window, qtbot, tmp_path):
+    window.settings.set("recording/folder", str(tmp_path / "recordings"))
+    window.act_rescan.trigger()
+    window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
+    window.toggle_recording()
+    path = window.recorder.path
+    qtbot.waitUntil(lambda: window.recorder.frames > 16000, timeout=10000)
+    with qtbot.waitSignal(window.recorder.failed, timeout=5000) as failed:
+        window.recorder._stream.abort()  # what PortAudio does when the device goes away
+    message, saved = failed.args
+    assert "stopped" in message and saved == str(path)
+    assert not window.recorder.recording and window.act_record.text() == "● Record"
+    x, rate = sf.read(str(path), dtype="float32")
+    assert len(x) / rate >= 1.0 and dominant(x, rate) == pytest.approx(440, abs=3)
+    qtbot.waitUntil(lambda: getattr(window, "last_analysis", None) is not None and window.recording.path == path,
+                    timeout=20000)  # and the app opens what was saved
+
+
+KILLED_RECORDER = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication
+from tajweed_desktop.app.audio_io import Recorder
+app = QCoreApplication([])
+r = Recorder()
+print(r.start(Path(sys.argv[1]), "pulse"), flush=True)
+app.exec()
+"""
+
+
+def test_a_recorder_killed_mid_recording_leaves_a_readable_wav(pulse_tone, tmp_path):
+    import os
+    import signal
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RECORDER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        path = proc.stdout.readline().strip()
+        assert path, "the recorder did not start"
+        deadline = time.time() + 10
+        while time.time() < deadline and (not os.path.exists(path) or sf.info(path).frames < 24000):
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    x, rate = sf.read(path, dtype="float32")  # no close, no finish: only what each drain flushed
+    assert len(x) / rate >= 1.5 and dominant(x, rate) == pytest.approx(440, abs=3)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,3 +100,21 @@ def test_settings_survive_a_restart(make_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: w2.ensemble is not None, timeout=20000)
     assert w2.settings.recent_files()[0] == "/x/a.wav" and w2.size().width() == 700
     assert w2.settings.device == "cpu"
+
+
+def test_export_to_a_full_disk_or_a_read_only_place_says_so_and_leaves_nothing(window, qtbot, tmp_path, monkeypatch):
+    from tests.conftest import READ_ONLY, disk_fills_halfway
+
+    folder = tmp_path / "class"
+    shutil.copytree(need_data("kaggle_samples", "train"), folder)
+    window.open_folder(str(folder))
+    qtbot.waitUntil(lambda: window.batch_worker is None, timeout=30000)
+    if Path("/sys").is_dir():
+        assert not window.export_csv(str(READ_ONLY))
+        assert f"Cannot write {READ_ONLY}" in window.statusBar().currentMessage() and not READ_ONLY.exists()
+    out = tmp_path / "out" / "export.csv"
+    out.parent.mkdir()
+    disk_fills_halfway(monkeypatch)
+    assert not window.export_csv(str(out))
+    assert "No space left on device" in window.statusBar().currentMessage()
+    assert list(out.parent.iterdir()) == []  # neither the export nor its temporary file

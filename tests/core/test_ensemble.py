@@ -124,3 +124,14 @@ def test_cpu_workers_leave_other_threads_their_torch_threads(ensemble):
     # an analysis that was queued behind close() still works, without starting threads again
     assert ensemble.analyse(audio.recording_from_array(tone(300, 2.0), 16000)).clip.probabilities.sum() == pytest.approx(1)
     assert not [t.name for t in threading.enumerate() if t.name.startswith("ensemble")]
+
+
+def test_cuda_failing_mid_run_falls_back_to_the_cpu_and_says_so(ensemble, tiny_bundle):
+    rec = audio.recording_from_array(tone(300, 2.0), 16000)
+    expected = ensemble.analyse(rec).clip.probabilities
+    # as if CUDA had worked when the bundle loaded: the next transfer to it raises, for real,
+    # on this machine (no driver) and on a GPU machine (the models are on the CPU)
+    ensemble.device = torch.device("cuda")
+    got = ensemble.analyse(rec).clip.probabilities
+    assert ensemble.device.type == "cpu" and ensemble.device_note.startswith("CUDA failed")
+    assert np.allclose(got, expected, atol=1e-4)
