@@ -15,7 +15,7 @@ from tqdm import tqdm
 from .core.batch import check_files
 from .core.errors import BundleError
 from .core.files import find_audio_files
-from .core.paths import default_bundle_path, no_bundle_help
+from .core.paths import bundled_bundles, bundled_models_dir, default_bundle_path, no_bundle_help
 from .core.results import FileResult, as_json, write_csv
 
 
@@ -24,7 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="audio files or folders (searched recursively)")
     ap.add_argument("--csv", type=Path, metavar="FILE", help="also write the results as CSV (UTF-8 with BOM)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    ap.add_argument("--model", type=Path, metavar="DIR", help="model bundle folder (default: the bundled tajweed4)")
+    ap.add_argument("--model", type=Path, metavar="DIR",
+                    help="model bundle folder, or the name of a bundled one: "
+                         f"{', '.join(p.name for p in bundled_bundles()) or 'none installed'} (default: tajweed4)")
+    ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                    help="auto: bf16 on CPUs that compute it natively (probabilities within 0.01 of fp32), else fp32")
     ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     ap.add_argument("--timeline", action="store_true", help="also analyse 4 s windows of longer recordings")
     return ap
@@ -54,11 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     from .core.ensemble import Ensemble  # torch loads here, after argument errors are reported
 
     model = args.model or default_bundle_path()
+    if args.model is not None and not args.model.exists() and (bundled_models_dir() / args.model / "model.json").exists():
+        model = bundled_models_dir() / args.model  # a bundled model by name
     if args.model is None and not (model / "model.json").exists():
         print(f"tajweed-check: {no_bundle_help(model)}", file=sys.stderr)
         return 2
     try:
-        ensemble = Ensemble.from_path(model, device=args.device)
+        ensemble = Ensemble.from_path(model, device=args.device, precision=args.precision)
     except BundleError as exc:
         print(f"tajweed-check: {exc}", file=sys.stderr)
         return 2

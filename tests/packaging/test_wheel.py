@@ -1,0 +1,50 @@
+"""Build the wheel, install it into a fresh virtual environment and use it from outside the
+checkout: the checker and the GUI must find the bundled models inside the package (slow)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, need_data
+
+pytestmark = pytest.mark.slow
+
+
+def run(*cmd, timeout: float = 600, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def test_wheel_installs_and_checks_a_real_clip_with_its_own_models(tmp_path):
+    clip = need_data("tajweed4", "train", "1.wav")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", REPO)
+    wheel = next((tmp_path / "dist").glob("tajweed_desktop-*.whl"))
+    assert wheel.stat().st_size < 30e6
+    env_dir = tmp_path / "env"
+    run(sys.executable, "-m", "venv", env_dir)
+    py = env_dir / "bin" / "python"
+    # torch, Qt and the rest come from this environment (a .pth file), so the test needs no
+    # network; the package itself comes only from the wheel
+    site = Path(run(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    run(py, "-m", "pip", "install", "--no-deps", "-q", wheel)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TAJWEED_MODELS_DIR")}
+    where = run(py, "-c", "import tajweed_desktop; print(tajweed_desktop.__file__)", cwd=elsewhere, env=env).stdout
+    assert str(env_dir) in where  # the installed copy, not the checkout
+    out = run(env_dir / "bin" / "tajweed-check", clip, "--device", "cpu", "--json", cwd=elsewhere, env=env).stdout
+    result = json.loads(out[out.index("[") :])[0]
+    assert result["top_rule"] in ("Idgham", "Ikhfa", "Iqlab", "Izhar")
+    rules14 = run(env_dir / "bin" / "tajweed-check", clip, "--model", "rules14", "--json", cwd=elsewhere, env=env).stdout
+    assert len(json.loads(rules14[rules14.index("[") :])[0]["probabilities"]) == 14
+    probe = tmp_path / "probe.json"
+    run(env_dir / "bin" / "tajweed-desktop", cwd=elsewhere, timeout=120,
+        env=dict(env, QT_QPA_PLATFORM="offscreen", TAJWEED_STARTUP_PROBE=str(probe), XDG_CONFIG_HOME=str(tmp_path / "cfg")))
+    assert json.loads(probe.read_text())["model_ok"]  # the GUI found its model inside the package
