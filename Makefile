@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow check lint bundles holdout-seeds bench reports clean
+.PHONY: run test test-slow package package-check check lint bundles holdout-seeds bench reports clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ test: $(STAMP)
 # Endurance and packaging checks left out of `make test` (minutes); CI runs them after it.
 test-slow: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow
+
+# A one-folder desktop build with PyInstaller (dist/tajweed-desktop/), and its check: the frozen
+# program, started headless on a real clip, must give the checker's probabilities.
+package: $(STAMP)
+	$(PY) -m pip install -q 'pyinstaller>=6.10'
+	$(PY) -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/tajweed-desktop.spec
+
+package-check: package
+	$(PY) packaging/check_build.py dist/tajweed-desktop
 
 # Training runs behind the bundled weights and the README's numbers (tens of minutes on a CPU).
 DATA := ../shared/data
