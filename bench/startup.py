@@ -32,10 +32,19 @@ def run(launches: int) -> list[dict]:
         launch_once(Path(tmp))  # the first launch also warms the disk cache; not counted
         runs = [launch_once(Path(tmp)) for _ in range(launches)]
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    torch_only = statistics.median(torch_import_rss_mb() for _ in range(3))
     return [
         {"what": f"cold start: window on screen (median of {launches} launches)", "value": f"{med['window']:.2f} s",
          "ratio": "", "target": "< 1.5 s"},
         {"what": "cold start: model loaded and warmed up", "value": f"{med['model']:.2f} s", "ratio": "", "target": "< 3 s"},
         {"what": "resident memory, app with the bundle loaded", "value": f"{med['rss_mb']:.0f} MB", "ratio": "",
          "target": "< 600 MB"},
+        {"what": "resident memory of `import torch` alone, for comparison", "value": f"{torch_only:.0f} MB",
+         "ratio": "", "target": ""},
     ]
+
+
+def torch_import_rss_mb() -> float:
+    code = ("import torch\n"
+            "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS:')) / 1024)")
+    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
