@@ -457,6 +457,10 @@ class MainWindow(QMainWindow):
             self.panel.show_message(f"{title}: {exc}")
 
     def show_about(self) -> None:
+        QMessageBox.about(self, "About Tajweed Checker", self.about_text())
+
+    def about_text(self) -> str:
+        """The version and the loaded bundle's model card: what it knows and how well it did."""
         card = self.ensemble.bundle.card if self.ensemble else {}
         cv = card.get("cross_validation", {})
         text = (f"<b>Tajweed Checker {__version__}</b><p>Model: {card.get('name', 'none')}<br>"
@@ -465,7 +469,9 @@ class MainWindow(QMainWindow):
                 f"({card.get('training_data', {}).get('clips', '–')} clips)<br>"
                 f"Cross-validation macro-F1: {cv.get('macro_f1_mean', float('nan')):.3f} ± {cv.get('macro_f1_std', float('nan')):.3f} "
                 f"({cv.get('strategy', '–')}); voice-only baseline {cv.get('voice_only_baseline_macro_f1_mean', float('nan')):.3f}</p>")
-        QMessageBox.about(self, "About Tajweed Checker", text)
+        if self.ensemble:
+            text += f"<p>Running on {self.ensemble.device.type.upper()} in {self.ensemble.precision}.</p>"
+        return text
 
     def closeEvent(self, event) -> None:
         self.settings.set("window/geometry", self.saveGeometry())

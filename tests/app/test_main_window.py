@@ -118,3 +118,19 @@ def test_export_to_a_full_disk_or_a_read_only_place_says_so_and_leaves_nothing(w
     assert not window.export_csv(str(out))
     assert "No space left on device" in window.statusBar().currentMessage()
     assert list(out.parent.iterdir()) == []  # neither the export nor its temporary file
+
+
+def test_about_shows_the_version_and_the_model_card(make_window, qtbot):
+    import json
+
+    from tajweed_desktop import __version__
+    from tajweed_desktop.core.paths import bundled_models_dir
+
+    bundle = bundled_models_dir() / "rules14"
+    w = make_window(bundle)
+    qtbot.waitUntil(lambda: w.ensemble is not None, timeout=30000)
+    card = json.loads((bundle / "model.json").read_text())
+    text = w.about_text()
+    assert __version__ in text and "rules14" in text and "ikhfa_syafawi" in text
+    assert f"{card['cross_validation']['macro_f1_mean']:.3f}" in text
+    assert f"{card['training_data']['clips']} clips" in text and "Running on CPU" in text
