@@ -33,6 +33,7 @@ from .rule_panel import RulePanel
 from .settings import AppSettings
 from .themes import apply_theme
 from .waveform_view import WaveformView
+from . import torch_import
 from .workers import WorkerSet
 
 if TYPE_CHECKING:
@@ -40,11 +41,12 @@ if TYPE_CHECKING:
 
 OPEN_FILTER = "Audio (" + " ".join(f"*{e}" for e in sorted(AUDIO_EXTENSIONS)) + ");;All files (*)"
 
-# torch is imported only on worker threads, after the window is on screen (importing it takes
-# seconds); these two functions and _load_ensemble are where that happens.
+# torch is imported by torch_import, on its own thread, while the window comes up; the workers
+# that need it wait for that import first.
 
 
 def _load_recording(path: str) -> Recording:
+    torch_import.wait()
     from ..core.audio import load_recording
 
     return load_recording(path)
@@ -59,7 +61,8 @@ def _span(rec: Recording, start: float, end: float) -> Recording:
 
 
 def _load_ensemble(path: str, device: str):
-    from ..core.ensemble import Ensemble  # torch is imported here, off the GUI thread
+    torch_import.wait()
+    from ..core.ensemble import Ensemble
 
     ensemble = Ensemble.from_path(path, device=device)
     ensemble.warm_up()
@@ -71,6 +74,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: AppSettings):
         super().__init__()
+        torch_import.start()
         self.settings = settings
         self.workers = WorkerSet()
         self.ensemble = None
