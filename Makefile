@@ -60,6 +60,8 @@ reports:
 	rm -rf reports
 	for r in runs/*; do [ -f $$r/report/metrics.json ] || continue; \
 	  mkdir -p reports/$$(basename $$r) && cp $$r/report/*.md $$r/report/*.json $$r/report/*.png reports/$$(basename $$r)/; done
+	for r in runs/holdout-seeds/*; do [ -f $$r/report/metrics.json ] || continue; \
+	  mkdir -p reports/holdout-seeds/$$(basename $$r) && cp $$r/report/report.md $$r/report/metrics.json reports/holdout-seeds/$$(basename $$r)/; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
