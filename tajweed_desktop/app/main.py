@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     app.processEvents()  # expose and paint now, so the time below is the window on screen
     shown = time.time()
+    from . import torch_import
+
+    torch_import.start()  # now, not before: the import competes with building the window for the GIL
     log.info("window on screen %.2f s after main() started", time.perf_counter() - started)
     window.model_changed.connect(lambda ok: log.info("model %s %.2f s after main() started",
                                                      "ready" if ok else "failed", time.perf_counter() - started))

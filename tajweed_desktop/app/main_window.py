@@ -74,7 +74,6 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: AppSettings):
         super().__init__()
-        torch_import.start()
         self.settings = settings
         self.workers = WorkerSet()
         self.ensemble = None

@@ -35,6 +35,6 @@ def start() -> None:
 
 
 def wait() -> None:
-    """Block this worker until the import thread has finished."""
+    """Block this worker until the import thread has finished (starting it if nobody has)."""
     start()
     _done.wait()
