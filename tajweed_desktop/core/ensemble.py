@@ -130,9 +130,9 @@ class Ensemble:
     passes (and a CUDA-to-CPU fallback) take turns on one lock.
 
     On the CPU the work is cut into (fold model, one clip) items run on one single-threaded worker
-    per core (measured in bench/: on these 2-core machines PyTorch's own two OpenMP threads on one
-    4 s clip often stall at their barriers, and batches of 16 clips spill the caches; both are
-    slower per clip than one clip per core). BatchNorm is folded into the convolutions, and on
+    per core (measured with bench/: for batches it beats PyTorch's own threads, whose batches of
+    16 clips spill the caches; for one clip it is about as fast on a quiet machine and avoids the
+    OpenMP barrier stalls of a busy shared one). BatchNorm is folded into the convolutions, and on
     CPUs with native bf16 the convolutions run in bf16 (`precision`); `BF16_PROBABILITY_BOUND`
     says how far that may move a probability. On CUDA: fp32 batches of `batch_size`."""
 
