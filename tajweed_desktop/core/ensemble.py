@@ -115,6 +115,12 @@ def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
     return torch.device("cuda"), None
 
 
+def _usable_cores() -> int:
+    """Cores this process may run on (a container or taskset can allow fewer than the machine has)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 16))
+
+
 def _single_thread() -> None:
     """Make this worker thread's OpenMP (oneDNN, PyTorch's kernels) use one thread.
 
@@ -204,8 +210,7 @@ class Ensemble:
 
     def _cpu_fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
         if self._pool is None and not self._closed:
-            workers = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 16))
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="ensemble", initializer=_single_thread)
+            self._pool = ThreadPoolExecutor(_usable_cores(), thread_name_prefix="ensemble", initializer=_single_thread)
         run_all = self._pool.map if self._pool is not None else map
         n = clips.shape[0]
         logits = torch.empty(len(self.models), n, len(self.labels))
