@@ -45,6 +45,5 @@ def run(launches: int) -> list[dict]:
 
 
 def torch_import_rss_mb() -> float:
-    code = ("import torch\n"
-            "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS:')) / 1024)")
+    code = "import torch\nfrom tajweed_desktop.core.memory import resident_mb\nprint(resident_mb())"
     return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)

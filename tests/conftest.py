@@ -45,12 +45,6 @@ def disk_fills_halfway(monkeypatch) -> None:
     monkeypatch.setattr(Path, "write_bytes", half_then_full)
 
 
-def rss_mb() -> float:
-    """This process's resident memory now (Linux)."""
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-
-
 def tone(freq: float = 440.0, seconds: float = 1.0, rate: int = 16000, amp: float = 0.5, channels: int = 1) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     x = (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)

@@ -14,6 +14,7 @@ from platformdirs import user_log_dir
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ..core.memory import resident_mb
 from .settings import AppSettings
 from .themes import apply_theme
 
@@ -79,15 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-
-
 def _write_probe(path: str, shown: float, ok: bool, app) -> None:
     """Startup timings as absolute times, so the launcher can subtract its own start time."""
     with open(path, "w") as f:
-        json.dump({"window_shown": shown, "model_ready": time.time(), "model_ok": ok, "rss_mb": _rss_mb()}, f)
+        json.dump({"window_shown": shown, "model_ready": time.time(), "model_ok": ok, "rss_mb": resident_mb()}, f)
     app.quit()
 
 

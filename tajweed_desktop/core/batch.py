@@ -10,7 +10,6 @@ from . import audio
 from .ensemble import Ensemble
 from .results import FileResult
 
-_decode = audio.load_or_reason
 
 
 def check_files(
@@ -24,10 +23,10 @@ def check_files(
     Stopping early is closing the generator (the app's Cancel): decodes already queued finish."""
     chunks = [paths[i : i + chunk] for i in range(0, len(paths), chunk)]
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as pool:
-        pending: list[Future] | None = [pool.submit(_decode, p) for p in chunks[0]] if chunks else None
+        pending: list[Future] | None = [pool.submit(audio.load_or_reason, p) for p in chunks[0]] if chunks else None
         for n, names in enumerate(chunks):
             decoded = [f.result() for f in pending]
-            pending = [pool.submit(_decode, p) for p in chunks[n + 1]] if n + 1 < len(chunks) else []
+            pending = [pool.submit(audio.load_or_reason, p) for p in chunks[n + 1]] if n + 1 < len(chunks) else []
             good = [d for d in decoded if isinstance(d, audio.Recording)]
             analyses = iter(ensemble.analyse_many(good, timeline=timeline)) if good else iter(())
             for path, d in zip(names, decoded):

@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tests.conftest import need_data, rss_mb
+from tajweed_desktop.core.memory import resident_mb as rss_mb
+from tests.conftest import need_data
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,8 @@ import pytest
 
 from tajweed_desktop.core.batch import check_files
 from tajweed_desktop.core.ensemble import Ensemble
-from tests.conftest import need_data, rss_mb
+from tajweed_desktop.core.memory import resident_mb as rss_mb
+from tests.conftest import need_data
 
 pytestmark = pytest.mark.slow
 
