@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from tests.conftest import tone
+
 RATE = 16000
 
 
 def _tone(seconds: float, rate: int = RATE, amp: float = 0.3, channels: int = 1) -> np.ndarray:
-    t = np.arange(int(seconds * rate)) / rate
-    x = (amp * np.sin(2 * np.pi * 220 * t) * (1 + 0.3 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
-    return np.stack([x * (0.5 + 0.1 * c) for c in range(channels)], axis=1) if channels > 1 else x
+    return tone(220, seconds, rate, amp, channels)
 
 
 def make_corpus(folder: Path) -> dict[str, str]:

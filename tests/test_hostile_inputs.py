@@ -47,6 +47,12 @@ def test_an_hour_long_recording_is_refused_before_it_is_decoded(tmp_path, tiny_b
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50_000  # KiB
 
 
+def test_a_file_named_on_the_command_line_that_does_not_exist(tmp_path, tiny_bundle, capsys):
+    gone = tmp_path / "gone.wav"
+    assert main([str(gone), "--model", str(tiny_bundle)]) == 1
+    assert "gone.wav: not a readable audio file (file not found)" in capsys.readouterr().out
+
+
 def test_a_file_that_disappears_between_listing_and_reading(tmp_path, tiny_bundle):
     expect = make_corpus(tmp_path / "h")
     files = find_audio_files([tmp_path / "h"])
