@@ -63,10 +63,11 @@ def rescan_devices() -> None:
         pass
 
 
-def recording_unavailable_reason() -> str | None:
+def recording_unavailable_reason(inputs: list[tuple[int, str]] | None = None) -> str | None:
+    """Why recording cannot start, or None; `inputs` is a device list the caller already has."""
     if UNAVAILABLE_REASON:
         return UNAVAILABLE_REASON
-    if not input_devices():
+    if not (input_devices() if inputs is None else inputs):
         return "no microphone or other input device was found"
     return None
 

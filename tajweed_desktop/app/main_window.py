@@ -174,10 +174,12 @@ class MainWindow(QMainWindow):
         combo.blockSignals(False)
 
     def _update_audio_state(self) -> None:
-        reason = audio_io.recording_unavailable_reason()
+        # from the choosers, which hold the device lists: asking PortAudio again costs a probe
+        inputs = [(self.input_combo.itemData(i), self.input_combo.itemText(i)) for i in range(self.input_combo.count())]
+        reason = audio_io.recording_unavailable_reason(inputs)
         self.act_record.setEnabled(reason is None or self.recorder.recording)
         self.audio_reason.setText(f"  Recording unavailable: {reason}" if reason else "")
-        self.act_play.setEnabled(audio_io.sd is not None and bool(audio_io.output_devices()))
+        self.act_play.setEnabled(audio_io.sd is not None and self.output_combo.count() > 0)
 
     def rescan_devices(self) -> None:
         if self.recorder.recording or self.player.playing:
