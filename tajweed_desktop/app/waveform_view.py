@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, QSignalBlocker, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -76,8 +76,9 @@ class WaveformView(QWidget):
         self.wave_plot.setLimits(xMin=0, xMax=max(duration, 0.1))
         peak = float(np.abs(samples).max()) if len(samples) else 1.0
         self.wave_plot.setYRange(-peak, peak)
-        self.region.setRegion((0, duration))
-        self.region.setBounds((0, duration))
+        with QSignalBlocker(self.region):  # a new recording is not a user's selection: the caller analyses it
+            self.region.setRegion((0, duration))
+            self.region.setBounds((0, duration))
         self.region.show()
         self.set_playhead(0.0)
         self.clear_timeline()

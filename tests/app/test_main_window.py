@@ -134,3 +134,17 @@ def test_about_shows_the_version_and_the_model_card(make_window, qtbot):
     assert __version__ in text and "rules14" in text and "ikhfa_syafawi" in text
     assert f"{card['cross_validation']['macro_f1_mean']:.3f}" in text
     assert f"{card['training_data']['clips']} clips" in text and "Running on CPU" in text
+
+
+def test_opening_a_file_analyses_it_once(window, qtbot, monkeypatch):
+    jobs = []
+    real = window._analyse_job
+    monkeypatch.setattr(window, "_analyse_job", lambda *a: jobs.append(a[1:]) or real(*a))
+    for name in ("1.wav", "2.wav"):
+        window.last_analysis = None
+        window.open_file(str(need_data("tajweed4", "train", name)))
+        qtbot.waitUntil(lambda: window.last_analysis is not None and not window.workers.busy, timeout=20000)
+    assert len(jobs) == 2  # not again for the selection the new waveform starts with
+    window.waveform.region.setRegion((0.5, 2.0))  # a user's selection still analyses that span
+    qtbot.waitUntil(lambda: len(jobs) == 3 and not window.workers.busy, timeout=20000)
+    assert jobs[-1] == (0.5, 2.0)
