@@ -224,8 +224,10 @@ class Ensemble:
         list(run_all(run, [(f, i) for i in range(n) for f in range(len(self.models))]))
         return torch.softmax(logits / self.temperature, dim=-1)
 
-    def _prediction(self, fold_probs: torch.Tensor, active_seconds: float) -> Prediction:
-        """fold_probs (folds, rules) for one input."""
+    def prediction(self, fold_probs: torch.Tensor, active_seconds: float) -> Prediction:
+        """The verdict on one input from its calibrated fold probabilities (folds, rules), as
+        `fold_probabilities` gives them; public so that chunked callers (a long recording analysed
+        with progress) build the same verdicts as `analyse_many`."""
         probs = fold_probs.mean(0).numpy().astype(np.float64)
         spread = fold_probs.std(0, unbiased=False).numpy().astype(np.float64)
         votes = tuple(self.labels[int(i)] for i in fold_probs.argmax(-1))
@@ -267,9 +269,9 @@ class Ensemble:
         probs = self.fold_probabilities(torch.stack(inputs)) if inputs else None
         results = []
         for rec, (first, windows) in zip(recordings, spans):
-            clip = self._prediction(probs[:, first], active[first])
+            clip = self.prediction(probs[:, first], active[first])
             points = tuple(
-                TimelinePoint(s, e, self._prediction(probs[:, first + 1 + j], active[first + 1 + j]))
+                TimelinePoint(s, e, self.prediction(probs[:, first + 1 + j], active[first + 1 + j]))
                 for j, (s, e) in enumerate(windows)
             )
             results.append(Analysis(rec.path, rec.duration, clip, points))
