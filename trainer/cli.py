@@ -14,14 +14,21 @@ import numpy as np
 from tajweed_desktop.core.errors import TajweedError
 
 from . import data as data_mod
-from .recipe import Recipe, load_recipe
+from .folds import STRATEGIES, SplitError, check_strategy
+from .recipe import Recipe, RecipeError, load_recipe, recipe_names
 
 COMMANDS = ("train", "resume", "assemble", "evaluate")
 
 
+class UsageError(Exception):
+    """A bad argument: one line naming it and the valid choices, exit 2, before any audio is decoded."""
+
+
 def _source_args(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", type=Path, help="a local folder: Kaggle layout or one folder per rule")
+    src.add_argument("--data", type=Path, action="append",
+                     help="a local folder: Kaggle layout or one folder per rule; repeat it to train on several "
+                          "(their reciters and word contexts keep their names)")
     src.add_argument("--kaggle", nargs="?", const=data_mod.DEFAULT_KAGGLE_HANDLE, metavar="HANDLE",
                      help=f"download with kagglehub (default {data_mod.DEFAULT_KAGGLE_HANDLE}); cached copy when offline")
 
@@ -29,12 +36,16 @@ def _source_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m trainer", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="k-fold training (the default command)")
+    t = sub.add_parser("train", help="k-fold training (the default command)",
+                       epilog="Other commands: resume RUN_DIR, assemble RUN_DIR --export DIR, evaluate --model DIR "
+                              "--data DIR (python -m trainer COMMAND --help).")
     _source_args(t)
-    t.add_argument("--recipe", default="default", help="a name in trainer/configs (default, notebook) or a JSON path")
+    t.add_argument("--recipe", default="default",
+                   help=f"a recipe in trainer/configs ({', '.join(recipe_names())}) or a JSON file")
     t.add_argument("--split", default="stratified",
-                   help="stratified (as the notebook), grouped (by reciter), or holdout:<reciter>")
-    t.add_argument("--folds", type=int, default=5)
+                   help="stratified (as the notebook), grouped (no reciter in two folds), voices (one fold per "
+                        "reciter: leave one voice out), words (no word context in two folds), or holdout:<reciter>")
+    t.add_argument("--folds", type=int, default=5, help="number of folds (at least 2; voices makes one per reciter)")
     t.add_argument("--fold", type=int, help="train only this fold (1-based); assemble the bundle later")
     t.add_argument("--epochs", type=int, help="override the recipe's epochs")
     t.add_argument("--seed", type=int, default=42)
@@ -58,13 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _data_path(args) -> Path:
-    return Path(args.data) if args.data is not None else data_mod.kaggle_dataset_path(args.kaggle)
+def _data_paths(args) -> list[Path]:
+    return list(args.data) if args.data is not None else [data_mod.kaggle_dataset_path(args.kaggle)]
 
 
 def _load(args, progress: bool = True) -> data_mod.Dataset:
-    ds = data_mod.load_dataset(_data_path(args), show_progress=progress)
-    print(f"{ds.root}: {ds.layout} layout, {len(ds.items)} clips, {len(ds.labels)} rules, "
+    ds = data_mod.load_datasets(_data_paths(args), show_progress=progress)
+    print(f"{', '.join(map(str, ds.roots))}: {ds.layout} layout, {len(ds.items)} clips, {len(ds.labels)} rules, "
           f"{len(set(ds.groups))} reciter group(s); left out {len(ds.skipped)}", flush=True)
     for path, err in ds.skipped:
         print(f"  left out: {err}", flush=True)
@@ -77,19 +88,46 @@ def _context(args, argv: list[str]) -> tuple[Recipe, str, dict]:
     The command recorded is the whole run's: `--fold K` is dropped, so it reproduces every fold.
     """
     recipe = load_recipe(args.recipe).with_overrides(epochs=args.epochs)
-    source = str(args.data) if args.data is not None else f"kaggle:{args.kaggle}"
+    source = " + ".join(map(str, args.data)) if args.data is not None else f"kaggle:{args.kaggle}"
     whole = [a for i, a in enumerate(argv) if a != "--fold" and (i == 0 or argv[i - 1] != "--fold")]
     context = {"data": source, "strategy": args.split, "recipe": recipe.to_dict(), "seed": args.seed,
                "command": "python -m trainer " + shlex.join(whole)}
     return recipe, source, context
 
 
+def check_train_args(args) -> None:
+    """Every argument of `train` that can be checked without decoding audio; UsageError if wrong."""
+    try:
+        load_recipe(args.recipe)
+        check_strategy(args.split)
+    except (RecipeError, SplitError) as exc:
+        raise UsageError(str(exc)) from None
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, not {args.epochs}")
+    if args.folds < 2 and args.split in ("stratified", "grouped", "words"):
+        raise UsageError(f"--folds must be at least 2 for --split {args.split}, not {args.folds}")
+    if args.data is not None:
+        listed = data_mod.list_items(args.data)  # reads the listings only, decodes nothing
+        groups, contexts = [it.group for it in listed], [it.context for it in listed]
+        try:
+            check_strategy(args.split, groups, contexts)
+        except SplitError as exc:
+            raise UsageError(str(exc)) from None
+        n_folds = len(set(groups)) if args.split == "voices" else 1 if args.split.startswith("holdout:") else args.folds
+    else:
+        n_folds = args.folds
+    if args.fold is not None and not 1 <= args.fold <= n_folds:
+        raise UsageError(f"--fold must be between 1 and {n_folds} for this split, not {args.fold}")
+
+
 def cmd_train(args, argv: list[str]) -> int:
     from .pipeline import export_bundle, finished_results, report, train_all
 
+    check_train_args(args)
     recipe, source, context = _context(args, argv)
     ds = _load(args, not args.no_progress)
-    run_dir = args.run_dir or Path("runs") / f"{Path(source).name}-{args.split.replace(':', '-')}-{recipe.name}"
+    data_name = "+".join(p.name for p in args.data) if args.data is not None else Path(source).name
+    run_dir = args.run_dir or Path("runs") / f"{data_name}-{args.split.replace(':', '-')}-{recipe.name}"
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "args.json").write_text(json.dumps({"argv": argv}))
     train_all(ds, recipe, run_dir, args.split, args.folds, args.seed, args.fold, args.device, not args.no_progress)
@@ -114,8 +152,14 @@ def _print_summary(m: dict, run_dir: Path) -> None:
 def cmd_resume(args) -> int:
     saved = args.run_dir / "args.json"
     if not saved.exists():
-        raise SystemExit(f"{args.run_dir}: not a training run folder (no args.json)")
-    return main(json.loads(saved.read_text())["argv"])
+        raise UsageError(f"{args.run_dir}: not a training run folder (no args.json)")
+    argv = json.loads(saved.read_text())["argv"]
+    done = sorted(p.parent.name for p in args.run_dir.glob("fold*/result.json"))
+    partial = sorted(p.parent.name for p in args.run_dir.glob("fold*/last.pt"))
+    print(f"resuming {args.run_dir}: python -m trainer {shlex.join(argv)}\n"
+          f"  finished: {', '.join(done) or 'none'}; interrupted (continues from its last epoch): "
+          f"{', '.join(partial) or 'none'}", flush=True)
+    return main(argv)
 
 
 def cmd_assemble(args) -> int:
@@ -158,8 +202,8 @@ def cmd_evaluate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
-        argv = ["train", *argv]
+    if not argv or argv[0] not in COMMANDS:
+        argv = ["train", *argv]  # `python -m trainer --help` shows the training options
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
@@ -170,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "assemble":
             return cmd_assemble(args)
         return cmd_evaluate(args)
+    except UsageError as exc:
+        print(f"python -m trainer {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except TajweedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -33,16 +33,39 @@ class Item:
     path: Path
     label: str
     group: str  # the reciter, or UNKNOWN_GROUP
+    root: Path | None = None  # the data folder it was listed from
+    context: str | None = None  # "surah:ayah:word" where the data names the words recited
+
+    @property
+    def key(self) -> str:
+        """`<data folder name>/<path inside it>`: names a clip across several data folders."""
+        if self.root is None:
+            return self.path.as_posix()
+        return f"{self.root.name}/{self.path.relative_to(self.root).as_posix()}"
 
 
 @dataclass
 class Dataset:
-    root: Path
-    layout: str  # "kaggle" or "folders"
+    root: Path  # the first data folder; `roots` lists all of them
+    layout: str  # "kaggle" or "folders" ("kaggle+folders" when several are joined)
     labels: list[str]  # sorted, as the notebook's LabelEncoder
     items: list[Item]
     recordings: list[audio.Recording]
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.roots:
+            self.roots = [self.root]
+
+    @property
+    def contexts(self) -> list[str | None]:
+        return [it.context for it in self.items]
+
+    def name(self, it: Item) -> str:
+        """A clip's name in reports and split files: its path inside the data folder, prefixed
+        with the folder's name when several folders are joined."""
+        return it.key if len(self.roots) > 1 else it.path.relative_to(self.root).as_posix()
 
     @property
     def targets(self) -> list[int]:
@@ -53,14 +76,24 @@ class Dataset:
     def groups(self) -> list[str]:
         return [it.group for it in self.items]
 
+    def content_hashes(self) -> list[str]:
+        """sha256 of each kept file's bytes: equal for byte-identical clips."""
+        if not hasattr(self, "_hashes"):
+            self._hashes = [_file_sha256(it.path) for it in self.items]
+        return self._hashes
+
     def fingerprint(self) -> str:
         """sha256 over every kept file's relative path, label and content."""
         h = hashlib.sha256()
-        for it in sorted(self.items, key=lambda i: str(i.path)):
-            h.update(f"{it.path.relative_to(self.root).as_posix()}\t{it.label}\t".encode())
-            with open(it.path, "rb") as f:
-                h.update(hashlib.sha256(f.read()).digest())
+        for it in sorted(self.items, key=lambda i: i.key if len(self.roots) > 1 else str(i.path)):
+            h.update(f"{self.name(it)}\t{it.label}\t".encode())
+            h.update(bytes.fromhex(_file_sha256(it.path)))
         return h.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def detect_layout(root: Path) -> str:
@@ -87,7 +120,9 @@ def list_kaggle(root: Path) -> list[Item]:
             raise DataError(f"{root / 'train.csv'}: missing column(s) {', '.join(sorted(missing))}")
         for row in reader:  # unknown extra columns (such as `source`) are ignored
             group = (row.get("sheikh_name") or "").strip() or UNKNOWN_GROUP
-            items.append(Item(root / "train" / f"{row['id'].strip()}.wav", row["label_name"].strip(), group))
+            where = [(row.get(k) or "").strip() for k in ("surah", "ayah", "word")]
+            context = ":".join(where) if all(where) else None
+            items.append(Item(root / "train" / f"{row['id'].strip()}.wav", row["label_name"].strip(), group, root, context))
     return items
 
 
@@ -98,7 +133,17 @@ def list_folders(root: Path) -> list[Item]:
         for path in _audio_files(rule_dir):
             rel = path.relative_to(rule_dir).parts
             group = rel[0] if len(rel) > 1 else UNKNOWN_GROUP
-            items.append(Item(path, rule_dir.name, group))
+            items.append(Item(path, rule_dir.name, group, root))
+    return items
+
+
+def list_items(roots: list[str | Path]) -> list[Item]:
+    """The clips the data folders list, without decoding any (for checking arguments first)."""
+    items = []
+    for root in map(Path, roots):
+        if not root.is_dir():
+            raise DataError(f"{root}: data folder not found")
+        items += list_kaggle(root) if detect_layout(root) == "kaggle" else list_folders(root)
     return items
 
 
@@ -123,6 +168,26 @@ def load_dataset(root: str | Path, show_progress: bool = True) -> Dataset:
     if len(labels) < 2:
         raise DataError(f"{root}: only one rule ({labels[0]}); at least two are needed")
     return Dataset(root, layout, labels, items, recordings, skipped)
+
+
+def load_datasets(roots: list[str | Path], show_progress: bool = True) -> Dataset:
+    """Several data folders as one data set; reciter groups and word contexts keep their names."""
+    parts = [load_dataset(r, show_progress) for r in roots]
+    if len(parts) == 1:
+        return parts[0]
+    names = [p.root.name for p in parts]
+    if len(set(names)) != len(names):
+        raise DataError(f"data folders must have distinct names to tell their clips apart: {', '.join(names)}")
+    items = [it for p in parts for it in p.items]
+    return Dataset(
+        parts[0].root,
+        "+".join(sorted({p.layout for p in parts})),
+        sorted({it.label for it in items}),
+        items,
+        [r for p in parts for r in p.recordings],
+        [s for p in parts for s in p.skipped],
+        [p.root for p in parts],
+    )
 
 
 def kaggle_dataset_path(handle: str = DEFAULT_KAGGLE_HANDLE) -> Path:

@@ -66,3 +66,34 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
 
     opt.step(closure)
     return float(log_t.detach().exp().clamp(0.05, 20.0))
+
+
+def cross_fitted_probabilities(logits: np.ndarray, targets: np.ndarray, units: list[str]) -> tuple[np.ndarray, dict]:
+    """Calibrated probabilities where each unit's clips (a voice, or a fold) get a temperature
+    fitted on the *other* units only, so the calibration error measured on them is not flattered
+    by having fitted on them. Returns (probabilities, temperature per unit)."""
+    units_arr = np.asarray(units)
+    probs = np.empty_like(logits, dtype=np.float64)
+    temps = {}
+    for u in dict.fromkeys(units):
+        mine = units_arr == u
+        t = fit_temperature(logits[~mine], targets[~mine]) if (~mine).any() else 1.0
+        temps[str(u)] = t
+        probs[mine] = softmax(logits[mine], t)
+    return probs, temps
+
+
+def sure_verdicts(probs: np.ndarray, targets: np.ndarray, min_confidence: float) -> dict:
+    """How often a verdict confident enough not to be marked uncertain is right, and how many
+    verdicts are marked uncertain by confidence alone."""
+    conf = probs.max(1)
+    sure = conf >= min_confidence
+    correct = probs.argmax(1) == targets
+    return {
+        "min_confidence": float(min_confidence),
+        "clips": int(len(targets)),
+        "sure": int(sure.sum()),
+        "share_uncertain": float(1 - sure.mean()) if len(targets) else 0.0,
+        "accuracy_when_sure": float(correct[sure].mean()) if sure.any() else None,
+        "accuracy_all": float(correct.mean()) if len(targets) else None,
+    }

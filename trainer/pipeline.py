@@ -9,15 +9,18 @@ from pathlib import Path
 import numpy as np
 
 from tajweed_desktop.core import bundle as bundle_mod
+from tajweed_desktop.core import frontend
 from tajweed_desktop.core.atomic import atomic_write_text
 from tajweed_desktop.core.ensemble import resolve_device
+from tajweed_desktop.core.model import FRAME_ARCHITECTURE
 
 from . import baseline
 from .data import Dataset
+from .features import DEFAULT_CACHE, FrameCache, variant_frames
 from .folds import make_folds
 from .recipe import Recipe
 from .report import summarise, write_report
-from .train import FoldResult, fold_state, train_fold
+from .train import FoldResult, FrameExamples, RawExamples, fold_state, train_fold
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ def split_summary(ds: Dataset, folds: list[tuple[list[int], list[int]]]) -> str:
 def prepare_split(ds: Dataset, run_dir: Path, strategy: str, k: int, seed: int) -> list[tuple[list[int], list[int]]]:
     """Make the split, or reuse the saved one when resuming; refuse a mismatch with the data."""
     folds = make_folds(ds.targets, ds.groups, k, strategy, seed)
-    files = [it.path.relative_to(ds.root).as_posix() for it in ds.items]
+    files = [ds.name(it) for it in ds.items]
     saved = run_dir / "folds.json"
     record = {"strategy": strategy, "k": k, "seed": seed,
               "folds": [{"fold": i + 1, "validation": [files[j] for j in va]} for i, (_, va) in enumerate(folds)]}
@@ -49,23 +52,29 @@ def prepare_split(ds: Dataset, run_dir: Path, strategy: str, k: int, seed: int) 
 
 def train_all(
     ds: Dataset, recipe: Recipe, run_dir: Path, strategy: str = "stratified", k: int = 5, seed: int = 42,
-    only_fold: int | None = None, device: str = "auto", progress: bool = True,
+    only_fold: int | None = None, device: str = "auto", progress: bool = True, cache_dir: Path = DEFAULT_CACHE,
 ) -> list[FoldResult]:
     folds = prepare_split(ds, run_dir, strategy, k, seed)
     print(split_summary(ds, folds), flush=True)
-    if strategy.startswith("holdout:") and recipe.select != "last":
-        # the held-out reciter is a test set: choosing the epoch on it would flatter the score
-        recipe = recipe.with_overrides(select="last")
-        print("holdout split: keeping the last epoch, not the best on the held-out reciter", flush=True)
     dev, note = resolve_device(device)
     if note:
         print(note, flush=True)
+    examples = training_examples(ds, recipe, cache_dir, progress)
     results = []
     for i, (tr, va) in enumerate(folds, start=1):
         if only_fold is not None and i != only_fold:
             continue
-        results.append(train_fold(ds, i, tr, va, recipe, run_dir / f"fold{i}", seed, dev, progress))
+        results.append(train_fold(ds, i, tr, va, recipe, run_dir / f"fold{i}", seed, dev, progress, examples))
     return results
+
+
+def training_examples(ds: Dataset, recipe: Recipe, cache_dir: Path = DEFAULT_CACHE,
+                      progress: bool = True) -> RawExamples | FrameExamples:
+    if recipe.front_end == "none":
+        return RawExamples(ds, recipe)
+    print(f"encoder frames of {len(ds.items)} clips x {1 + recipe.variants} variants (cached in {cache_dir})", flush=True)
+    frames = variant_frames(ds.recordings, recipe.augment, recipe.variants, FrameCache(cache_dir), progress)
+    return FrameExamples(frames, recipe)
 
 
 def finished_results(run_dir: Path) -> list[FoldResult]:
@@ -98,6 +107,7 @@ def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path
     """Assemble the fold checkpoints into a bundle; it appears at `target` whole or not at all."""
     states = [fold_state(run_dir / f"fold{r.fold}") for r in results]
     n = len(ds.labels)
+    uses_frames = m["recipe"].get("front_end", "none") != "none"
     card = bundle_mod.new_card(
         name,
         ds.labels,
@@ -110,11 +120,15 @@ def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path
             "voice_only_baseline_macro_f1_mean": m["voice_baseline_macro_f1"]["mean"],
             "out_of_fold_per_rule_f1": dict(zip(ds.labels, m["out_of_fold"]["per_rule_f1"])),
             "command": m["command"],
+            "epoch_kept": m["recipe"]["select"],
         },
         training_data={"source": m["data"], "layout": ds.layout, "clips": len(ds.items),
                        "left_out": len(ds.skipped), "fingerprint_sha256": m["fingerprint"]},
         calibration={"temperature": m["calibration"]["temperature"],
-                     "ece_before": m["calibration"]["ece_before"], "ece_after": m["calibration"]["ece_after"]},
+                     "ece_before": m["calibration"]["ece_before"], "ece_after": m["calibration"]["ece_after"],
+                     "ece_after_measured_on": m["calibration"]["ece_after_measured_on"]},
         uncertainty={"min_confidence": max(0.4, 2.0 / n)},
+        front_end=frontend.spec() if uses_frames else None,
+        architecture=FRAME_ARCHITECTURE if uses_frames else None,
     )
     return bundle_mod.save_bundle(target, card, states, report_dir=run_dir / "report")

