@@ -16,11 +16,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tajweed_desktop.core.bundle import load_bundle  # noqa: E402
 from tajweed_desktop.core.files import find_audio_files  # noqa: E402
-from tajweed_desktop.core.paths import default_bundle_path  # noqa: E402
+from tajweed_desktop.core.paths import bundled_models_dir, default_bundle_path  # noqa: E402
 
 from . import common  # noqa: E402
 
-SECTIONS = ("inference", "startup", "responsiveness", "training")
+SECTIONS = ("frontend", "inference", "startup", "responsiveness", "training")
+RAW_BUNDLE = "tajweed4-waveform"  # the raw-waveform CNN1D: the naive path and roofline refer to it
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,11 +37,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no clips in {args.data / 'train'}", file=sys.stderr)
         return 2
     bundle_path = default_bundle_path()
+    raw_path = bundled_models_dir() / RAW_BUNDLE
     rows: list[dict] = []
+    if "frontend" in sections:
+        from . import frontend
+
+        rows += frontend.run(load_bundle(bundle_path), load_bundle(raw_path), files, args.repeats)
     if "inference" in sections:
         from . import inference
 
-        rows += inference.run(load_bundle(bundle_path), files, args.repeats, naive_every=5)
+        rows += inference.run(load_bundle(raw_path), files, args.repeats, naive_every=5)
     if "startup" in sections:
         from . import startup
 

@@ -1,4 +1,8 @@
-"""Print the README's results table from the runs' metrics: `python tools/results_table.py RUN_DIR...`."""
+"""Print the README's results tables from the runs' metrics: `python tools/results_table.py RUN_DIR...`.
+
+The first table has a row per run; then, for each run that held voices out (`--split voices`), a
+table with a row per voice, the voice-only baseline beside each.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,54 @@ import sys
 from pathlib import Path
 
 
-def row(run: Path) -> str:
-    m = json.loads((run / "report" / "metrics.json").read_text())
+def _num(x: float | None, fmt: str = ".3f") -> str:
+    return "n/a" if x is None else format(x, fmt)
+
+
+def row(run: Path, m: dict) -> str:
     c, b = m["cnn_macro_f1"], m["voice_baseline_macro_f1"]
-    return (f"| `{run.name}` | {m['strategy']} | {m['recipe']['name']}, {m['recipe']['epochs']} epochs | "
+    cal = m["calibration"]
+    held = m.get("held_out_threshold")
+    sure = (f"{_num(held['accuracy_when_sure'])} ({held['share_uncertain']:.0%})" if held else "not measured")
+    ece = f"{cal['ece_before']:.3f} → {cal['ece_after']:.3f}"
+    if "ece_after_measured_on" not in cal:
+        ece += " (fitted and measured on the same clips)"
+    recipe = m["recipe"]
+    kept = recipe.get("select", "best")
+    kept = "best on the scored fold (flattered)" if kept == "best" else kept
+    return (f"| `{run.name}` | {m['strategy']} | {recipe['name']}, {recipe['epochs']} epochs, epoch kept: {kept} | "
             f"{c['mean']:.3f} ± {c['std']:.3f} | {b['mean']:.3f} ± {b['std']:.3f} | "
-            f"{m['out_of_fold']['accuracy']:.3f} | {m['calibration']['temperature']:.2f} |")
+            f"{m['out_of_fold']['accuracy']:.3f} | {ece} | {sure} |")
+
+
+def voice_rows(m: dict) -> list[str]:
+    lines = []
+    per_unit = m.get("held_out_threshold", {}).get("per_unit", {})
+    for g, r in m["per_reciter"].items():
+        u = per_unit.get(g, {})
+        sure = f"{_num(u.get('accuracy_when_sure'))} of {u.get('sure', 0)}" if u else "n/a"
+        lines.append(f"| {g} | {r['clips']} | {', '.join(r['rules'])} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | "
+                     f"{r['voice_baseline_macro_f1']:.3f} | {sure} |")
+    mean = sum(r["macro_f1"] for r in m["per_reciter"].values()) / len(m["per_reciter"])
+    lines.append(f"| **mean over voices** | | | **{mean:.3f}** | | | |")
+    return lines
 
 
 def main() -> None:
-    print("| run | split | recipe | CNN macro-F1 | voice-only macro-F1 | CNN accuracy | temperature |")
-    print("|---|---|---|---|---|---|---|")
-    for arg in sys.argv[1:]:
-        if (Path(arg) / "report" / "metrics.json").exists():
-            print(row(Path(arg)))
+    runs = [(Path(a), json.loads((Path(a) / "report" / "metrics.json").read_text()))
+            for a in sys.argv[1:] if (Path(a) / "report" / "metrics.json").exists()]
+    print("| run | split | recipe | CNN macro-F1 (mean over folds) | voice-only macro-F1 | CNN accuracy | "
+          "ECE before → after temperature | right among sure verdicts (share uncertain) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for run, m in runs:
+        print(row(run, m))
+    for run, m in runs:
+        if m["strategy"] == "voices":
+            print(f"\nEach voice held out in turn (`{run.name}`): macro-F1 over the rules that voice's clips hold.\n")
+            print("| voice held out | clips | rules | CNN macro-F1 | CNN accuracy | voice-only macro-F1 | "
+                  "right among sure verdicts |")
+            print("|---|---|---|---|---|---|---|")
+            print("\n".join(voice_rows(m)))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     t.add_argument("--run-dir", type=Path, help="where checkpoints and the report go (default runs/<data>-<split>-<recipe>)")
     t.add_argument("--export", type=Path, help="write the finished bundle here (for example assets/models/tajweed4)")
+    t.add_argument("--calibrate-on", type=Path, metavar="RUN_DIR",
+                   help="take the bundle's temperature and uncertainty threshold from this finished --split voices "
+                        "run (predictions for voices never heard) instead of this run's own folds")
+    t.add_argument("--feature-cache", type=Path, default=Path("runs") / "feature-cache", metavar="DIR",
+                   help="where front-end recipes keep each clip's encoder frames (default runs/feature-cache)")
     t.add_argument("--no-progress", action="store_true")
 
     r = sub.add_parser("resume", help="continue an interrupted run with its saved arguments")
@@ -60,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("assemble", help="report and bundle a run whose folds were trained separately")
     a.add_argument("run_dir", type=Path)
     a.add_argument("--export", type=Path, required=True)
+    a.add_argument("--calibrate-on", type=Path, metavar="RUN_DIR", help="as for train")
 
     e = sub.add_parser("evaluate", help="metrics of a bundle on any labelled folder")
     e.add_argument("--model", type=Path, required=True)
@@ -116,6 +122,8 @@ def check_train_args(args) -> None:
         n_folds = len(set(groups)) if args.split == "voices" else 1 if args.split.startswith("holdout:") else args.folds
     else:
         n_folds = args.folds
+    if args.calibrate_on is not None and not (args.calibrate_on / "report" / "metrics.json").is_file():
+        raise UsageError(f"--calibrate-on {args.calibrate_on}: no finished run there (report/metrics.json is missing)")
     if args.fold is not None and not 1 <= args.fold <= n_folds:
         raise UsageError(f"--fold must be between 1 and {n_folds} for this split, not {args.fold}")
 
@@ -130,14 +138,15 @@ def cmd_train(args, argv: list[str]) -> int:
     run_dir = args.run_dir or Path("runs") / f"{data_name}-{args.split.replace(':', '-')}-{recipe.name}"
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "args.json").write_text(json.dumps({"argv": argv}))
-    train_all(ds, recipe, run_dir, args.split, args.folds, args.seed, args.fold, args.device, not args.no_progress)
+    train_all(ds, recipe, run_dir, args.split, args.folds, args.seed, args.fold, args.device, not args.no_progress,
+              args.feature_cache)
     if args.fold is not None:
         print(f"fold {args.fold} done in {run_dir}; when all folds are trained: python -m trainer assemble {run_dir} --export DIR")
         return 0
     m = report(ds, finished_results(run_dir), run_dir, context, args.seed)
     _print_summary(m, run_dir)
     if args.export:
-        export_bundle(ds, finished_results(run_dir), m, run_dir, args.export, args.export.name)
+        export_bundle(ds, finished_results(run_dir), m, run_dir, args.export, args.export.name, args.calibrate_on)
         print(f"bundle written to {args.export}")
     return 0
 
@@ -172,7 +181,7 @@ def cmd_assemble(args) -> int:
     results = finished_results(args.run_dir)
     m = report(ds, results, args.run_dir, context, targs.seed)
     _print_summary(m, args.run_dir)
-    export_bundle(ds, results, m, args.run_dir, args.export, args.export.name)
+    export_bundle(ds, results, m, args.run_dir, args.export, args.export.name, args.calibrate_on)
     print(f"bundle written to {args.export}")
     return 0
 
@@ -187,17 +196,39 @@ def cmd_evaluate(args) -> int:
     unknown = sorted(set(ds.labels) - set(ens.labels))
     if unknown:
         raise SystemExit(f"{args.model}: the bundle does not know the rule(s) {', '.join(unknown)}")
+    seen = training_overlap(ens.bundle.card, ds)
+    if seen:
+        print(f"warning: {seen} of {len(ds.items)} clips were in this bundle's own training data: "
+              "these scores say how well it fits them, not how it does on new recordings", file=sys.stderr, flush=True)
     y = np.array([ens.labels.index(it.label) for it in ds.items])
-    preds = np.array([a.clip.top_index for a in ens.analyse_many(ds.recordings)])
+    analyses = ens.analyse_many(ds.recordings)
+    preds = np.array([a.clip.top_index for a in analyses])
+    sure = np.array([not a.clip.uncertain for a in analyses])
     m = classification_scores(preds, y, len(ens.labels))
     m["labels"] = list(ens.labels)
+    m["clips_in_training_data"] = seen
+    m["sure"] = int(sure.sum())
+    m["accuracy_when_sure"] = float((preds == y)[sure].mean()) if sure.any() else None
+    m["share_uncertain"] = float(1 - sure.mean())
     if args.json:
         print(json.dumps(m, indent=2))
     else:
-        print(f"macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f} on {len(y)} clips")
+        when_sure = "n/a" if m["accuracy_when_sure"] is None else f"{m['accuracy_when_sure']:.3f}"
+        print(f"macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f} on {len(y)} clips; "
+              f"not marked uncertain: {m['sure']} ({when_sure} right), uncertain: {m['share_uncertain']:.0%}")
         for lab, f in zip(ens.labels, m["per_rule_f1"]):
             print(f"  {lab:24s} F1 {f:.3f}")
     return 0
+
+
+def training_overlap(card: dict, ds: data_mod.Dataset) -> int:
+    """How many of these clips (by content) the bundle was trained on: from the card's clip
+    hashes, or, for older cards, the whole data set's fingerprint."""
+    td = card.get("training_data", {})
+    known = set(td.get("clip_sha256_prefixes", []))
+    if known:
+        return sum(h[: len(next(iter(known)))] in known for h in ds.content_hashes())
+    return len(ds.items) if td.get("fingerprint_sha256") == ds.fingerprint() else 0
 
 
 def main(argv: list[str] | None = None) -> int:

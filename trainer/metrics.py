@@ -97,3 +97,47 @@ def sure_verdicts(probs: np.ndarray, targets: np.ndarray, min_confidence: float)
         "accuracy_when_sure": float(correct[sure].mean()) if sure.any() else None,
         "accuracy_all": float(correct.mean()) if len(targets) else None,
     }
+
+
+SURE_PRECISION = 0.9  # verdicts not marked uncertain should be right at least this often
+CONFIDENCE_GRID = np.round(np.arange(0.40, 0.995, 0.01), 2)
+
+
+def threshold_for_precision(probs: np.ndarray, targets: np.ndarray, precision: float = SURE_PRECISION) -> float:
+    """The lowest confidence threshold at which verdicts at or above it are right at least
+    `precision` of the time on these clips (the grid's top when none is)."""
+    conf = probs.max(1)
+    correct = probs.argmax(1) == targets
+    for t in CONFIDENCE_GRID:
+        sure = conf >= t
+        if sure.any() and correct[sure].mean() >= precision:
+            return float(t)
+    return float(CONFIDENCE_GRID[-1])
+
+
+def held_out_threshold(logits: np.ndarray, targets: np.ndarray, units: list[str],
+                       precision: float = SURE_PRECISION) -> dict:
+    """The uncertainty threshold measured honestly: for each unit (a voice), temperature and
+    threshold are fitted on the other units' clips only, then applied to its own. Also the
+    threshold fitted on every unit, for a bundle that will meet voices none of them are."""
+    units_arr = np.asarray(units)
+    sure = np.zeros(len(targets), dtype=bool)
+    correct = logits.argmax(1) == targets
+    per_unit = {}
+    for u in dict.fromkeys(units):
+        mine = units_arr == u
+        if not (~mine).any():
+            continue
+        t_cal = fit_temperature(logits[~mine], targets[~mine])
+        thr = threshold_for_precision(softmax(logits[~mine], t_cal), targets[~mine], precision)
+        sure[mine] = softmax(logits[mine], t_cal).max(1) >= thr
+        per_unit[str(u)] = {"threshold": thr, "sure": int(sure[mine].sum()), "clips": int(mine.sum()),
+                            "accuracy_when_sure": float(correct[mine & sure].mean()) if (mine & sure).any() else None}
+    t_all = fit_temperature(logits, targets)
+    return {
+        "target_precision": precision,
+        "per_unit": per_unit,
+        "share_uncertain": float(1 - sure.mean()),
+        "accuracy_when_sure": float(correct[sure].mean()) if sure.any() else None,
+        "threshold_all": threshold_for_precision(softmax(logits, t_all), targets, precision),
+    }

@@ -36,7 +36,7 @@ def split_summary(ds: Dataset, folds: list[tuple[list[int], list[int]]]) -> str:
 
 def prepare_split(ds: Dataset, run_dir: Path, strategy: str, k: int, seed: int) -> list[tuple[list[int], list[int]]]:
     """Make the split, or reuse the saved one when resuming; refuse a mismatch with the data."""
-    folds = make_folds(ds.targets, ds.groups, k, strategy, seed)
+    folds = make_folds(ds.targets, ds.groups, k, strategy, seed, ds.contexts, ds.content_hashes())
     files = [ds.name(it) for it in ds.items]
     saved = run_dir / "folds.json"
     record = {"strategy": strategy, "k": k, "seed": seed,
@@ -103,11 +103,39 @@ def report(ds: Dataset, results: list[FoldResult], run_dir: Path, context: dict,
     return m
 
 
-def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path, target: Path, name: str) -> Path:
-    """Assemble the fold checkpoints into a bundle; it appears at `target` whole or not at all."""
+def held_out_calibration(run_dir: Path, labels: list[str]) -> dict:
+    """Temperature and uncertainty threshold from a run that held voices out (`--split voices`),
+    for a bundle that will meet new voices: fitted on predictions for voices their models never
+    heard, not on the stratified folds, whose voices were all heard in training."""
+    path = run_dir / "report" / "metrics.json"
+    try:
+        m = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise SystemExit(f"--calibrate-on {run_dir}: no finished report ({path})") from None
+    if m.get("labels") != labels:
+        raise SystemExit(f"--calibrate-on {run_dir}: its rules {m.get('labels')} differ from this run's {labels}")
+    if m.get("held_out_threshold", {}).get("units") != "voices":
+        raise SystemExit(f"--calibrate-on {run_dir}: its validation clips are not held-out voices (use --split voices)")
+    cal, thr = m["calibration"], m["held_out_threshold"]
+    return {
+        "calibration": {"temperature": cal["temperature"], "ece_before": cal["ece_before"], "ece_after": cal["ece_after"],
+                        "ece_after_measured_on": cal["ece_after_measured_on"],
+                        "fitted_on": f"out-of-fold logits of held-out voices: {m['command']}"},
+        "uncertainty": {"min_confidence": thr["threshold_all"],
+                        "min_confidence_source": f"lowest confidence at which {thr['target_precision']:.0%} of "
+                                                 f"held-out-voice verdicts were right: {m['command']}"},
+    }
+
+
+def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path, target: Path, name: str,
+                  calibrate_on: Path | None = None) -> Path:
+    """Assemble the fold checkpoints into a bundle; it appears at `target` whole or not at all.
+
+    `calibrate_on`: a held-out-voices run whose temperature and threshold the bundle takes."""
     states = [fold_state(run_dir / f"fold{r.fold}") for r in results]
     n = len(ds.labels)
     uses_frames = m["recipe"].get("front_end", "none") != "none"
+    held = held_out_calibration(calibrate_on, ds.labels) if calibrate_on is not None else None
     card = bundle_mod.new_card(
         name,
         ds.labels,
@@ -123,11 +151,14 @@ def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path
             "epoch_kept": m["recipe"]["select"],
         },
         training_data={"source": m["data"], "layout": ds.layout, "clips": len(ds.items),
-                       "left_out": len(ds.skipped), "fingerprint_sha256": m["fingerprint"]},
-        calibration={"temperature": m["calibration"]["temperature"],
+                       "left_out": len(ds.skipped), "fingerprint_sha256": m["fingerprint"],
+                       # which clips it has heard, so `evaluate` can say when it is scored on them
+                       "clip_sha256_prefixes": sorted({h[:16] for h in ds.content_hashes()})},
+        calibration=held["calibration"] if held else
+                    {"temperature": m["calibration"]["temperature"],
                      "ece_before": m["calibration"]["ece_before"], "ece_after": m["calibration"]["ece_after"],
                      "ece_after_measured_on": m["calibration"]["ece_after_measured_on"]},
-        uncertainty={"min_confidence": max(0.4, 2.0 / n)},
+        uncertainty=held["uncertainty"] if held else {"min_confidence": max(0.4, 2.0 / n)},
         front_end=frontend.spec() if uses_frames else None,
         architecture=FRAME_ARCHITECTURE if uses_frames else None,
     )

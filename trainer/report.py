@@ -22,6 +22,7 @@ from .metrics import (  # noqa: E402
     cross_fitted_probabilities,
     expected_calibration_error,
     fit_temperature,
+    held_out_threshold,
     reliability,
     softmax,
     sure_verdicts,
@@ -95,6 +96,7 @@ def summarise(ds: Dataset, results: list[FoldResult], baseline_preds: dict[int, 
                   for r, s in zip(results, fold_scores)],
         "per_reciter": per_group(ds, val_idx, preds, base_all),
         "sure_verdicts": sure_verdicts(p_cal, oof_y, min_confidence_for(n)),
+        "held_out_threshold": {**held_out_threshold(logits, oof_y, units), "units": measured_on.split(" ")[0]},
         "cnn_macro_f1": _mean_std([s["macro_f1"] for s in fold_scores]),
         "voice_baseline_macro_f1": _mean_std(base_f1),
         "out_of_fold": classification_scores(logits.argmax(1), oof_y, n),
@@ -200,6 +202,7 @@ def markdown(m: dict, plots: list[str]) -> str:
         f"ECE {m['calibration']['ece_before']:.3f} before, {m['calibration']['ece_after']:.3f} after "
         f"(measured on {m['calibration']['ece_after_measured_on']})",
         _sure_line(m["sure_verdicts"]),
+        _threshold_line(m["held_out_threshold"]),
         "",
         "| fold | reciters scored | n val | epoch kept | CNN macro-F1 | voice-only macro-F1 |",
         "|---|---|---|---|---|---|",
@@ -226,6 +229,14 @@ def _sure_line(s: dict) -> str:
     return (f"- Verdicts at confidence ≥ {s['min_confidence']:.2f} (not marked uncertain by confidence): "
             f"{s['sure']} of {s['clips']}, {acc} correct; {s['share_uncertain']:.0%} marked uncertain "
             "(single fold models with cross-fitted temperatures; the bundle's fold agreement is not part of this)")
+
+
+def _threshold_line(h: dict) -> str:
+    acc = "n/a" if h["accuracy_when_sure"] is None else f"{h['accuracy_when_sure']:.3f}"
+    per = ", ".join(f"{u} {v['threshold']:.2f}" for u, v in h["per_unit"].items())
+    return (f"- Threshold for {h['target_precision']:.0%} right among sure verdicts, fitted (with the temperature) on the "
+            f"other {h['units']} and applied to each: {acc} correct, {h['share_uncertain']:.0%} marked uncertain "
+            f"(thresholds: {per}); fitted on all: {h['threshold_all']:.2f}")
 
 
 def write_report(ds: Dataset, results: list[FoldResult], m: dict, out: Path) -> None:

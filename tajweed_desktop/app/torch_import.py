@@ -5,7 +5,8 @@ PySide gives each task on a QThreadPool thread a fresh thread state and deletes 
 ends, so after torch was imported by a pool task, the next task on that thread that freed a
 tensor made from a NumPy array took the GIL through the deleted state: a segfault. A plain
 Python thread keeps its state until it ends, and nothing else ever runs on it. Importing torch
-takes seconds, so it still must not happen on the GUI thread.
+takes seconds, so it still must not happen on the GUI thread. CTranslate2 (the speech front
+end's runtime) is a pybind11 module too, so it is imported here as well.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ _lock = threading.Lock()
 def _import() -> None:
     try:
         from ..core import audio, ensemble  # noqa: F401  (torch, torchaudio and the core that needs them)
+
+        try:
+            import ctranslate2  # noqa: F401
+        except ImportError:  # reported where the front end is built, with the reinstall hint
+            pass
     finally:
         _done.set()  # on failure, callers import again and get the error themselves
 
