@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow package package-check check lint bundles bundles-waveform holdout-seeds bench reports clean
+.PHONY: run test test-slow package package-check check lint bundles bundles-waveform unheard holdout-seeds bench reports clean
 
 $(STAMP): pyproject.toml packaging/front-end-weights.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ bundles: $(STAMP)
 	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe frames --run-dir runs/rules14-stratified-frames --export assets/models/rules14 --no-progress
 	$(MAKE) reports
 	$(PY) tools/results_table.py runs/t4r5-* runs/rules14-stratified-frames reports/tajweed4-* reports/rules14-stratified-robust
+
+# Both tajweed4 bundles on clips of reciters the front-end bundle never heard (the four Kaggle
+# clips), and the raw-waveform bundle on the five reciters (voices it never heard).
+unheard: $(STAMP)
+	$(PY) -m trainer evaluate --model assets/models/tajweed4 --data $(DATA)/kaggle_samples
+	$(PY) -m trainer evaluate --model assets/models/tajweed4-waveform --data $(DATA)/kaggle_samples
+	$(PY) -m trainer evaluate --model assets/models/tajweed4-waveform --data $(DATA)/reciters5
 
 # The raw-waveform CNN1D runs kept for comparison (about 90 minutes): the bundle
 # assets/models/tajweed4-waveform came from the first.

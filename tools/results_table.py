@@ -25,7 +25,8 @@ def row(run: Path, m: dict) -> str:
         ece += " (fitted and measured on the same clips)"
     recipe = m["recipe"]
     kept = recipe.get("select", "best")
-    kept = "best on the scored fold (flattered)" if kept == "best" else kept
+    if kept == "best":  # older runs: holdout splits were forced to the last epoch, the others were not
+        kept = "last" if m["strategy"].startswith("holdout:") else "best on the scored fold (flattered)"
     return (f"| `{run.name}` | {m['strategy']} | {recipe['name']}, {recipe['epochs']} epochs, epoch kept: {kept} | "
             f"{c['mean']:.3f} ± {c['std']:.3f} | {b['mean']:.3f} ± {b['std']:.3f} | "
             f"{m['out_of_fold']['accuracy']:.3f} | {ece} | {sure} |")
@@ -44,9 +45,16 @@ def voice_rows(m: dict) -> list[str]:
     return lines
 
 
+def metrics_path(run: Path) -> Path | None:
+    """A run folder's report/metrics.json, or a copied report's metrics.json (reports/<run>/)."""
+    for p in (run / "report" / "metrics.json", run / "metrics.json"):
+        if p.is_file():
+            return p
+    return None
+
+
 def main() -> None:
-    runs = [(Path(a), json.loads((Path(a) / "report" / "metrics.json").read_text()))
-            for a in sys.argv[1:] if (Path(a) / "report" / "metrics.json").exists()]
+    runs = [(Path(a), json.loads(metrics_path(Path(a)).read_text())) for a in sys.argv[1:] if metrics_path(Path(a))]
     print("| run | split | recipe | CNN macro-F1 (mean over folds) | voice-only macro-F1 | CNN accuracy | "
           "ECE before → after temperature | right among sure verdicts (share uncertain) |")
     print("|---|---|---|---|---|---|---|---|")

@@ -81,7 +81,7 @@ def _real_clips(pattern: str, every: int) -> torch.Tensor:
     return torch.stack([audio.model_clip(audio.load_recording(f))[0] for f in files])
 
 
-@pytest.mark.parametrize("bundle_name, pattern", [("tajweed4-waveform", "tajweed4/train/*.wav"), ("rules14", "rules14/ikhfa/*.opus")])
+@pytest.mark.parametrize("bundle_name, pattern", [("tajweed4-waveform", "tajweed4/train/*.wav"), ("rules14-waveform", "rules14/ikhfa/*.opus")])
 def test_fast_paths_match_the_fp32_reference_on_real_clips(bundle_name, pattern):
     """fp32: within 1e-4 of the naive reference; bf16: within the documented bound, same verdict."""
     clips = _real_clips(pattern, every=17)
