@@ -197,13 +197,20 @@ class Ensemble:
             return self._fold_probabilities(clips)
 
     def _fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
-        if self.encoder is not None:
-            return self._frame_fold_probabilities(clips)
+        if self.encoder is not None:  # encoder frames of every clip, then the heads over them
+            if clips.shape[0] == 0:
+                return torch.zeros(len(self.models), 0, len(self.labels))
+            return self._batched(torch.from_numpy(self.encoder.encode(clips.detach().cpu().numpy())))
         if self.device.type == "cpu":
             return self._cpu_fold_probabilities(clips)
+        return self._batched(clips.unsqueeze(1))
+
+    def _batched(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Every fold model over `inputs` in batches of batch_size; CUDA failing mid-run moves
+        the models to the CPU and goes on."""
         out = []
-        for i in range(0, clips.shape[0], self.batch_size):
-            batch = clips[i : i + self.batch_size].unsqueeze(1)
+        for i in range(0, inputs.shape[0], self.batch_size):
+            batch = inputs[i : i + self.batch_size]
             try:
                 out.append(self._forward(batch))
             except RuntimeError as exc:
@@ -213,23 +220,6 @@ class Ensemble:
                 out.append(self._forward(batch))
         if not out:
             return torch.zeros(len(self.models), 0, len(self.labels))
-        return torch.cat(out, dim=1)
-
-    def _frame_fold_probabilities(self, clips: torch.Tensor) -> torch.Tensor:
-        """Encoder frames of every clip, then each fold head over them in batches."""
-        if clips.shape[0] == 0:
-            return torch.zeros(len(self.models), 0, len(self.labels))
-        frames = torch.from_numpy(self.encoder.encode(clips.detach().cpu().numpy()))
-        out = []
-        for i in range(0, frames.shape[0], self.batch_size):
-            batch = frames[i : i + self.batch_size]
-            try:
-                out.append(self._forward(batch))
-            except RuntimeError as exc:
-                if self.device.type != "cuda":
-                    raise
-                self._to_cpu(str(exc).splitlines()[0])
-                out.append(self._forward(batch))
         return torch.cat(out, dim=1)
 
     def _forward(self, batch: torch.Tensor) -> torch.Tensor:
