@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -43,6 +44,36 @@ def disk_fills_halfway(monkeypatch) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
 
     monkeypatch.setattr(Path, "write_bytes", half_then_full)
+
+
+VOICE_SOURCE = ("kaggle_samples", "train", "1.wav")  # 4 s of a reciter, sound from start to end
+
+
+@functools.lru_cache(maxsize=1)
+def _voice_source() -> np.ndarray:
+    import soundfile as sf
+
+    x, rate = sf.read(need_data(*VOICE_SOURCE), dtype="float32")
+    assert rate == 16000 and x.ndim == 1
+    loud = np.flatnonzero(np.abs(x) > 0.05 * np.abs(x).max())  # cut to its sound: no silence at either end
+    x = x[loud[0] : loud[-1] + 1]
+    return x / np.abs(x).max()
+
+
+def voice(seconds: float = 1.0, rate: int = 16000, amp: float = 0.5, channels: int = 1) -> np.ndarray:
+    """Real recitation (a Kaggle clip, repeated as needed), `seconds` long at `rate`, peak `amp`:
+    what a synthetic tone no longer is, a voice the voice-activity model hears from start to end."""
+    from scipy.signal import resample_poly
+
+    src = _voice_source()
+    n16 = int(round(seconds * 16000))
+    x = np.tile(src, -(-n16 // len(src)))[:n16]
+    if rate != 16000:
+        g = np.gcd(rate, 16000)
+        x = resample_poly(x, rate // g, 16000 // g)[: int(round(seconds * rate))]
+    x = x - x.mean()  # no DC: the front end removes it, and tests compare samples exactly
+    x = (amp * x / max(np.abs(x).max(), 1e-9)).astype(np.float32)
+    return np.repeat(x[:, None], channels, axis=1) if channels > 1 else x
 
 
 def tone(freq: float = 440.0, seconds: float = 1.0, rate: int = 16000, amp: float = 0.5, channels: int = 1) -> np.ndarray:

@@ -8,21 +8,35 @@ so they give no row at all."""
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
-from tests.conftest import tone
+from tests.conftest import voice
 
 RATE = 16000
 
 
 def _tone(seconds: float, rate: int = RATE, amp: float = 0.3, channels: int = 1) -> np.ndarray:
-    return tone(220, seconds, rate, amp, channels)
+    """A recitation (real voice: a tone is no longer analysed, see make_corpus's "no recitation")."""
+    return voice(seconds, rate, amp, channels)
 
 
-def make_corpus(folder: Path) -> dict[str, str]:
+def add_special_files(folder: Path) -> dict[str, str]:
+    """A named pipe, a unix socket and a symlink to /dev/zero, all named like audio: listed and
+    reported as skipped, never opened (opening the pipe would wait for a writer forever)."""
+    os.mkfifo(folder / "named pipe.wav")
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(folder / "socket.wav"))  # the socket file stays when the socket closes
+    os.symlink("/dev/zero", folder / "zero.wav")
+    return {"named pipe.wav": "skipped: not a regular file (a named pipe (FIFO))",
+            "socket.wav": "skipped: not a regular file (a socket)",
+            "zero.wav": "skipped: not a regular file (a character device)"}
+
+
+def make_corpus(folder: Path, special: bool = True) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     expect: dict[str, str] = {}
 
@@ -59,6 +73,20 @@ def make_corpus(folder: Path) -> dict[str, str]:
     write("تلاوة الفاتحة 🎙.wav", _tone(1.5))
     write("name with   spaces .flac", _tone(1.5))
 
+    # sound, but no voice: no rule verdict, the reason instead
+    t = np.arange(2 * RATE, dtype=np.float32) / RATE
+    rng = np.random.default_rng(2)
+    write("tone 180 Hz.wav", 0.3 * np.sin(2 * np.pi * 180 * t), want="no recitation heard")
+    write("white noise.wav", 0.1 * rng.standard_normal(2 * RATE).astype(np.float32), want="no recitation heard")
+    write("hum 50 Hz.wav", sum(0.1 / k * np.sin(2 * np.pi * 50 * k * t) for k in range(1, 10)), want="no recitation heard")
+    write("chord.wav", sum(0.1 * np.sin(2 * np.pi * f * t) for f in (262, 330, 392)), want="no recitation heard")
+    write("dc offset and noise.wav", 0.5 + 0.003 * rng.standard_normal(2 * RATE).astype(np.float32),
+          want="no recitation heard")
+    write("dc offset only.wav", np.full(2 * RATE, 0.4, np.float32), want="no sound")
+    write("recitation with dc offset.wav", 0.4 + _tone(2.0))  # DC is removed before anything else
+
+    if special:
+        expect.update(add_special_files(folder))
     os.symlink(folder, folder / "loop")  # a symlink back up the tree
     return expect
 

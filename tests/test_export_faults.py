@@ -8,12 +8,12 @@ import pytest
 import soundfile as sf
 
 from tajweed_desktop.cli import main
-from tests.conftest import READ_ONLY, disk_fills_halfway, tone
+from tests.conftest import READ_ONLY, disk_fills_halfway, voice
 
 
 @pytest.fixture
 def clip(tmp_path) -> Path:
-    sf.write(tmp_path / "a.wav", tone(220, 2.0), 16000)
+    sf.write(tmp_path / "a.wav", voice(2.0), 16000)
     return tmp_path / "a.wav"
 
 
@@ -35,3 +35,4 @@ def test_checker_export_to_a_read_only_place_says_so(clip, tiny_bundle, capsys):
     err = capsys.readouterr().err
     assert f"cannot write {READ_ONLY}" in err and "ermission denied" in err
     assert not READ_ONLY.exists()
+

@@ -14,7 +14,7 @@ from tajweed_desktop.cli import main
 from tajweed_desktop.core.batch import check_files
 from tajweed_desktop.core.ensemble import Ensemble
 from tajweed_desktop.core.files import find_audio_files
-from tests.hostile_corpus import make_corpus, make_hour_long
+from tests.hostile_corpus import add_special_files, make_corpus, make_hour_long
 
 
 def check(expect: dict[str, str], name: str, result_error: str | None, path_text: str) -> None:
@@ -80,10 +80,12 @@ def test_trainer_reports_and_leaves_out_every_bad_file(tmp_path):
     from trainer.data import load_dataset
 
     root = tmp_path / "teacher"
-    expect = make_corpus(root / "ikhfa")
+    expect = make_corpus(root / "ikhfa", special=False)
     shutil.rmtree(root / "ikhfa" / "x.wav")
     (root / "ikhfa" / "loop").unlink()
-    shutil.copytree(root / "ikhfa", root / "izhar")
+    shutil.copytree(root / "ikhfa", root / "izhar")  # copytree would refuse the pipe and the socket
+    for rule in ("ikhfa", "izhar"):
+        expect.update(add_special_files(root / rule))
     ds = load_dataset(root, show_progress=False)
     kept = sorted(it.path.name for it in ds.items)
     assert kept == sorted([n for n, w in expect.items() if w == "ok"] * 2)
@@ -91,3 +93,44 @@ def test_trainer_reports_and_leaves_out_every_bad_file(tmp_path):
     assert len(skipped) == 2 * sum(w != "ok" for w in expect.values())
     for (rule, name), msg in skipped.items():
         check(expect, name, msg, msg)
+
+
+def test_special_files_named_directly_get_a_message_and_the_run_ends(tmp_path, tiny_bundle, capsys):
+    """A pipe named on the command line would make open() wait for a writer forever."""
+    specials = add_special_files(tmp_path)
+    assert main([str(tmp_path / name) for name in specials] + ["--model", str(tiny_bundle)]) == 1
+    out = capsys.readouterr().out
+    for name, words in specials.items():
+        assert f"{name}: {words}" in out
+
+
+def test_a_read_that_stalls_is_given_up_with_a_message(tmp_path, tiny_bundle, monkeypatch, capsys):
+    """A hung network mount: the file opens, then no data comes. Simulated, as no test
+    machine has such a mount: the decoder's block reader waits until the test ends."""
+    import threading
+
+    import soundfile as sf
+
+    from tajweed_desktop.core import audio
+    from tests.conftest import voice
+
+    for name in ("a stalled.wav", "b fine.wav"):
+        sf.write(tmp_path / name, voice(2.0), 16000)
+    release = threading.Event()
+    real = sf.SoundFile
+
+    class Stalling(real):
+        def blocks(self, *args, **kwargs):
+            if "stalled" in self.name:  # the first block never arrives
+                release.wait(60)
+            yield from super().blocks(*args, **kwargs)
+
+    monkeypatch.setattr(audio.sf, "SoundFile", Stalling)
+    monkeypatch.setattr(audio, "READ_STALL_SECONDS", 1.0)
+    try:
+        assert main([str(tmp_path), "--model", str(tiny_bundle)]) == 1
+    finally:
+        release.set()
+    out = capsys.readouterr().out
+    assert "a stalled.wav: not a readable audio file (reading stalled: no data for 1 s)" in out
+    assert "b fine.wav" in out and "b fine.wav: " not in out.split("a stalled.wav")[0]

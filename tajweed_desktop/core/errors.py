@@ -36,6 +36,18 @@ class NoSoundError(AudioError):
     reason = "no sound: the recording is silent"
 
 
+class NoSpeechError(AudioError):
+    """Sound, but no voice in it (a tone, noise, hum, music): no rule verdict is given."""
+
+    reason = "no recitation heard"
+
+
+class NotRegularFileError(AudioError):
+    """A named pipe, socket or device: never opened, as reading one can wait forever."""
+
+    reason = "skipped: not a regular file"
+
+
 class TooShortError(AudioError):
     reason = "too short for the model"
 

@@ -15,7 +15,11 @@ def is_audio_name(path: Path) -> bool:
 
 def find_audio_files(paths: Iterable[str | Path]) -> list[Path]:
     """Files named directly are kept whatever their extension (the user asked for them); folders
-    are searched recursively for audio extensions, sorted, following symlinks but never a loop."""
+    are searched recursively for audio extensions, sorted, following symlinks but never a loop.
+
+    Nothing here opens a file. Named pipes, sockets and devices with audio names are listed so
+    that the user sees them skipped: `audio.decode` refuses them by their stat() before opening
+    ("skipped: not a regular file (a named pipe (FIFO))"), as opening a pipe waits for a writer."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():

@@ -37,12 +37,63 @@ def pulse_tone():
         subprocess.run(["pactl", "unload-module", m], capture_output=True)
 
 
+@pytest.fixture
+def pulse_voice(pulse_tone, tmp_path):
+    """The default PulseAudio source becomes a recitation: a pipe source fed a real clip in a loop
+    (the tone is not a voice, and the app refuses to give it a verdict: "no recitation heard")."""
+    import threading
+    import time
+
+    from tests.conftest import voice
+
+    fifo = tmp_path / "voice.fifo"
+    module = _pactl("load-module", "module-pipe-source", "source_name=tajweed_voice", f"file={fifo}",
+                    "format=s16le", "rate=16000", "channels=1")
+    pcm = (voice(4.0, amp=0.5) * 32767).astype("<i2").tobytes()
+    stop = threading.Event()
+
+    def feed():  # at the rate a microphone delivers (PulseAudio takes whatever the pipe holds)
+        chunk = 640  # 20 ms of 16-bit samples
+        try:
+            with open(fifo, "wb", buffering=0) as f:
+                start, sent = time.monotonic(), 0
+                while not stop.is_set():
+                    f.write(pcm[sent * chunk % len(pcm) :][:chunk])
+                    sent += 1
+                    time.sleep(max(0.0, start + sent * 0.02 - time.monotonic()))
+        except OSError:
+            pass  # the module was unloaded: the pipe has no reader any more
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    _pactl("set-default-source", "tajweed_voice")
+    yield
+    stop.set()
+    _pactl("set-default-source", "tajweed_tone")
+    subprocess.run(["pactl", "unload-module", module], capture_output=True)
+    writer.join(5)
+
+
 def dominant(x: np.ndarray, rate: int) -> float:
     s = np.abs(np.fft.rfft(x))
     return float(np.fft.rfftfreq(len(x), 1 / rate)[s.argmax()])
 
 
-def test_record_a_tone_then_analyse_and_play_it(pulse_tone, window, qtbot, tmp_path):
+def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp_path):
+    window.settings.set("recording/folder", str(tmp_path / "recordings"))
+    window.act_rescan.trigger()
+    window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
+    window.toggle_recording()
+    path = window.recorder.path
+    qtbot.waitUntil(lambda: window.recorder.frames > 24000, timeout=10000)
+    window.toggle_recording()
+    x, rate = sf.read(str(path), dtype="float32")
+    assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)  # a tone was recorded...
+    qtbot.waitUntil(lambda: "no recitation heard" in window.statusBar().currentMessage(), timeout=20000)
+    assert getattr(window, "last_analysis", None) is None  # ... and given no rule
+
+
+def test_record_a_recitation_then_analyse_and_play_it(pulse_voice, window, qtbot, tmp_path):
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
     # PortAudio lists devices once, when sounddevice is imported (at test collection, before this
     # fixture started the server): finding the new source is what a user does after plugging in
@@ -56,12 +107,12 @@ def test_record_a_tone_then_analyse_and_play_it(pulse_tone, window, qtbot, tmp_p
     # mid-recording the WAV on disk is already readable: a crash would keep what was recorded
     assert sf.info(str(path)).frames > 0
     qtbot.wait(1000)
-    assert window.level_meter.value() > -10  # the tone peaks near -6 dBFS
+    assert window.level_meter.value() > -30  # the voice peaks near -6 dBFS; the meter moves
     window.toggle_recording()
     assert not window.recorder.recording
     x, rate = sf.read(str(path), dtype="float32")
     assert rate == 16000 and len(x) / rate > 1.0
-    assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)
+    assert dominant(x[len(x) // 4 :], rate) != pytest.approx(440, abs=3)  # the voice, not the tone
     qtbot.waitUntil(lambda: getattr(window, "last_analysis", None) is not None
                     and window.recording.path == path, timeout=20000)
     assert window.last_analysis.clip.probabilities.sum() == pytest.approx(1.0, abs=1e-6)
@@ -78,12 +129,14 @@ def test_without_portaudio_the_app_still_analyses_and_says_why(make_window, qtbo
     w = make_window()
     qtbot.waitUntil(lambda: w.ensemble is not None, timeout=20000)
     assert not w.act_record.isEnabled() and "PortAudio is not installed" in w.audio_reason.text()
-    sf.write(tmp_path / "t.wav", (0.3 * np.sin(np.arange(32000) * 2 * np.pi * 200 / 16000)).astype(np.float32), 16000)
+    from tests.conftest import voice
+
+    sf.write(tmp_path / "t.wav", voice(2.0, amp=0.3), 16000)
     w.open_file(str(tmp_path / "t.wav"))
     qtbot.waitUntil(lambda: getattr(w, "last_analysis", None) is not None, timeout=20000)
 
 
-def test_the_input_stream_dying_mid_recording_keeps_what_was_recorded(pulse_tone, window, qtbot, tmp_path):
+def test_the_input_stream_dying_mid_recording_keeps_what_was_recorded(pulse_voice, window, qtbot, tmp_path):
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
     window.act_rescan.trigger()
     window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
@@ -96,7 +149,7 @@ def test_the_input_stream_dying_mid_recording_keeps_what_was_recorded(pulse_tone
     assert "stopped" in message and saved == str(path)
     assert not window.recorder.recording and window.act_record.text() == "● Record"
     x, rate = sf.read(str(path), dtype="float32")
-    assert len(x) / rate >= 1.0 and dominant(x, rate) == pytest.approx(440, abs=3)
+    assert len(x) / rate >= 1.0 and np.abs(x).max() > 0.1
     qtbot.waitUntil(lambda: getattr(window, "last_analysis", None) is not None and window.recording.path == path,
                     timeout=20000)  # and the app opens what was saved
 

@@ -49,9 +49,10 @@ def test_a_folder_of_5000_short_files_lists_checks_and_exports(window, qtbot, tm
     blip[::8] = 0.5
     for i in range(5000):
         sf.write(folder / f"clip {i:04d}.wav", blip, 16000)
-    t = np.arange(32000) / 16000
+    from tests.conftest import voice
+
     for name in ("good a.wav", "good b.wav"):
-        sf.write(folder / name, (0.3 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), 16000)
+        sf.write(folder / name, voice(2.0, amp=0.3), 16000)
     window.open_folder(str(folder))
     qtbot.waitUntil(lambda: window.batch_worker is None, timeout=240000)
     assert len(window.batch.results) == 5002 and window.batch.model.rowCount() == 5002

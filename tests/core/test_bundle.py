@@ -6,6 +6,7 @@ import pickle
 import pytest
 import torch
 
+from tajweed_desktop.core import audio
 from tajweed_desktop.core.bundle import import_notebook_checkpoints, load_bundle, new_card, save_bundle
 from tajweed_desktop.core.errors import BundleError
 from tajweed_desktop.core.model import CNN1D
@@ -17,7 +18,7 @@ def test_round_trip_keeps_card_and_weights(tiny_bundle):
     assert b.labels == LABELS4 and len(b.fold_states) == 3
     card = json.loads((tiny_bundle / "model.json").read_text())
     assert card["format_version"] == 1 and card["sample_rate"] == 16000 and card["clip_seconds"] == 4.0
-    assert card["normalisation"]["method"] == "gated_rms" and card["architecture"]["name"] == "CNN1D"
+    assert card["normalisation"] == audio.NORMALISATION and card["architecture"]["name"] == "CNN1D"
     assert all(len(f["sha256"]) == 64 for f in card["folds"])
     expected = random_states(4, 3)
     for got, want in zip(b.fold_states, expected):

@@ -9,7 +9,7 @@ from tajweed_desktop.core.bundle import load_bundle
 from tajweed_desktop.core.ensemble import BF16_PROBABILITY_BOUND, Ensemble, resolve_device, resolve_precision
 from tajweed_desktop.core.model import fold_batchnorm
 from tajweed_desktop.core.paths import bundled_models_dir
-from tests.conftest import LABELS4, DATA, need_data, tone
+from tests.conftest import LABELS4, DATA, need_data, voice
 
 
 @pytest.fixture
@@ -36,21 +36,23 @@ def test_clip_probabilities_are_the_mean_of_the_folds(ensemble):
 
 
 def test_batched_equals_one_at_a_time(ensemble):
-    recs = [audio.recording_from_array(tone(f, 2.0 + i), 16000) for i, f in enumerate((150, 250, 350, 450, 550))]
+    recs = [audio.recording_from_array(voice(2.0 + i, amp=a), 16000) for i, a in enumerate((0.1, 0.2, 0.3, 0.4, 0.5))]
     together = ensemble.analyse_many(recs)
     for rec, a in zip(recs, together):
         assert np.allclose(ensemble.analyse(rec).clip.probabilities, a.clip.probabilities, atol=1e-5)
 
 
 def test_long_recording_gets_a_timeline(ensemble):
-    rec = audio.recording_from_array(tone(200, 7.0), 16000)
+    rec = audio.recording_from_array(voice(7.0), 16000)
     a = ensemble.analyse(rec, timeline=True, hop_seconds=1.0)
     assert [(t.start, t.end) for t in a.timeline] == [(0, 4), (1, 5), (2, 6), (3, 7)]
     assert all(abs(t.prediction.probabilities.sum() - 1) < 1e-6 for t in a.timeline)
 
 
 def test_weak_evidence_is_called_uncertain(ensemble):
-    sparse = audio.load_recording(need_data("kaggle_samples", "train", "3.wav"))  # 0.2 s of sound
+    x = np.concatenate([np.zeros(24000, np.float32), voice(0.25), np.zeros(40000, np.float32)])
+    sparse = audio.recording_from_array(x, 16000)  # a voice is heard, but only for 0.26 s of the 4 s
+    assert sparse.active_seconds() < 0.3
     a = ensemble.analyse(sparse)
     assert a.clip.uncertain and any("too little sound" in r for r in a.clip.uncertain_reasons)
     # random weights give near-uniform probabilities: "low confidence" is the honest verdict
@@ -113,7 +115,7 @@ def test_cpu_workers_leave_other_threads_their_torch_threads(ensemble):
     import threading
 
     before = torch.get_num_threads()
-    ensemble.analyse(audio.recording_from_array(tone(300, 2.0), 16000))
+    ensemble.analyse(audio.recording_from_array(voice(2.0), 16000))
     seen = []
     t = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
     t.start()
@@ -122,12 +124,12 @@ def test_cpu_workers_leave_other_threads_their_torch_threads(ensemble):
     ensemble.close()
     assert not [t.name for t in threading.enumerate() if t.name.startswith("ensemble")]
     # an analysis that was queued behind close() still works, without starting threads again
-    assert ensemble.analyse(audio.recording_from_array(tone(300, 2.0), 16000)).clip.probabilities.sum() == pytest.approx(1)
+    assert ensemble.analyse(audio.recording_from_array(voice(2.0), 16000)).clip.probabilities.sum() == pytest.approx(1)
     assert not [t.name for t in threading.enumerate() if t.name.startswith("ensemble")]
 
 
 def test_cuda_failing_mid_run_falls_back_to_the_cpu_and_says_so(ensemble, tiny_bundle):
-    rec = audio.recording_from_array(tone(300, 2.0), 16000)
+    rec = audio.recording_from_array(voice(2.0), 16000)
     expected = ensemble.analyse(rec).clip.probabilities
     # as if CUDA had worked when the bundle loaded: the next transfer to it raises, for real,
     # on this machine (no driver) and on a GPU machine (the models are on the CPU)
