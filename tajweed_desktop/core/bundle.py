@@ -6,7 +6,6 @@ checked against the card before it is read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -20,19 +19,12 @@ from safetensors.torch import load_file, save_file
 from . import audio
 from .atomic import atomic_directory
 from .errors import BundleError
+from .hashing import sha256_of
 from .model import ARCHITECTURE, CNN1D
 
 FORMAT_VERSION = 1
 CARD_NAME = "model.json"
 DEFAULT_UNCERTAINTY = {"min_confidence": 0.5, "min_agreement": 0.6, "min_active_seconds": 0.3}
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass

@@ -12,7 +12,6 @@ one call, not 125.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import threading
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import TajweedError
+from .hashing import sha256_of
 
 SILERO_DIST = "silero-vad"
 SILERO_VERSION = "6.2.3"
@@ -64,21 +64,13 @@ def model_path() -> Path:
     raise SpeechModelError(f"the voice detector's model {SILERO_FILE} is not in the installed {SILERO_DIST} wheel")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_model(path: Path | None = None):
     """An onnxruntime session for the VAD; refused unless the file's sha256 is SILERO_SHA256."""
     import onnxruntime as ort
 
     path = model_path() if path is None else Path(path)
     try:
-        digest = _sha256(path)
+        digest = sha256_of(path)
     except OSError as exc:
         raise SpeechModelError(f"the voice detector's model {path} cannot be read ({exc.strerror or exc})") from None
     if digest != SILERO_SHA256:

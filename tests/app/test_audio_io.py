@@ -79,13 +79,18 @@ def dominant(x: np.ndarray, rate: int) -> float:
     return float(np.fft.rfftfreq(len(x), 1 / rate)[s.argmax()])
 
 
-def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp_path):
+def start_recording(window, qtbot, tmp_path, frames: int):
+    """Record from PulseAudio's default source until `frames` samples are in; the WAV's path."""
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
     window.act_rescan.trigger()
     window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
     window.toggle_recording()
-    path = window.recorder.path
-    qtbot.waitUntil(lambda: window.recorder.frames > 24000, timeout=10000)
+    qtbot.waitUntil(lambda: window.recorder.frames > frames, timeout=10000)
+    return window.recorder.path
+
+
+def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp_path):
+    path = start_recording(window, qtbot, tmp_path, 24000)
     window.toggle_recording()
     x, rate = sf.read(str(path), dtype="float32")
     assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)  # a tone was recorded...
@@ -137,12 +142,7 @@ def test_without_portaudio_the_app_still_analyses_and_says_why(make_window, qtbo
 
 
 def test_the_input_stream_dying_mid_recording_keeps_what_was_recorded(pulse_voice, window, qtbot, tmp_path):
-    window.settings.set("recording/folder", str(tmp_path / "recordings"))
-    window.act_rescan.trigger()
-    window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
-    window.toggle_recording()
-    path = window.recorder.path
-    qtbot.waitUntil(lambda: window.recorder.frames > 16000, timeout=10000)
+    path = start_recording(window, qtbot, tmp_path, 16000)
     with qtbot.waitSignal(window.recorder.failed, timeout=5000) as failed:
         window.recorder._stream.abort()  # what PortAudio does when the device goes away
     message, saved = failed.args
