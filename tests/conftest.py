@@ -17,10 +17,19 @@ DATA = Path(os.environ.get("TAJWEED_DATA", REPO.parent / "shared" / "data"))
 LABELS4 = ["Idgham", "Ikhfa", "Iqlab", "Izhar"]
 
 
+# CI sets this (.ci/run): there the data is always present, so a missing folder is a failure,
+# never a quiet skip that leaves the run green with the real-data tests gone.
+REQUIRE_DATA_ENV = "TAJWEED_REQUIRE_DATA"
+
+
 def need_data(*parts: str) -> Path:
     p = DATA.joinpath(*parts)
     if not p.exists():
-        pytest.skip(f"real data not found at {p} (set TAJWEED_DATA)")
+        message = f"real data not found at {p} (set TAJWEED_DATA to where ../shared/data is)"
+        if os.environ.get(REQUIRE_DATA_ENV, "") not in ("", "0"):
+            pytest.fail(f"{message}; {REQUIRE_DATA_ENV} is set, so the tests that need it fail instead of skipping",
+                        pytrace=False)
+        pytest.skip(message)
     return p
 
 

@@ -10,6 +10,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    """This process's umask (Linux says it in /proc without changing it; elsewhere set and restore)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _usual_mode(target: Path, base: int) -> int:
+    """The mode an ordinary open() or mkdir() would give `target`: `base` less the umask; or the
+    mode of the file it replaces, so re-exporting keeps what the user set."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return base & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target` in one rename.
@@ -18,8 +40,11 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """
     target = Path(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
     tmp_path = Path(tmp)
+    try:
+        os.fchmod(fd, _usual_mode(target, 0o666))  # mkstemp makes it 0600, private to its owner
+    finally:
+        os.close(fd)
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as f:
@@ -50,6 +75,7 @@ def atomic_directory(target: str | Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
     try:
+        os.chmod(tmp, _usual_mode(target, 0o777))  # mkdtemp makes it 0700
         yield tmp
         old = None
         if target.exists():

@@ -10,7 +10,6 @@ front end and normalisation are checked against what this version implements bef
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -24,20 +23,13 @@ from safetensors.torch import load_file, save_file
 from . import audio, frontend
 from .atomic import atomic_directory
 from .errors import BundleError
+from .hashing import sha256_of
 from .model import ARCHITECTURE, CNN1D, build_model
 
 FORMAT_VERSION = 2  # cards with a front end; raw-waveform cards are still written as 1
 READABLE_VERSIONS = (1, 2)
 CARD_NAME = "model.json"
 DEFAULT_UNCERTAINTY = {"min_confidence": 0.5, "min_agreement": 0.6, "min_active_seconds": 0.3}
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass

@@ -38,7 +38,7 @@ def pulse_tone():
 
 
 @pytest.fixture
-def pulse_voice(pulse_tone, tmp_path):
+def pulse_voice(pulse_tone, tmp_path, monkeypatch):
     """The default PulseAudio source becomes a recitation: a pipe source fed a real clip in a loop
     (the tone is not a voice, and the app refuses to give it a verdict: "no recitation heard")."""
     import threading
@@ -67,6 +67,9 @@ def pulse_voice(pulse_tone, tmp_path):
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
     _pactl("set-default-source", "tajweed_voice")
+    # and named for this process's streams: PulseAudio's stream-restore would otherwise send the
+    # app's next recording to the source its last one used (the tone)
+    monkeypatch.setenv("PULSE_SOURCE", "tajweed_voice")
     yield
     stop.set()
     _pactl("set-default-source", "tajweed_tone")
@@ -74,18 +77,30 @@ def pulse_voice(pulse_tone, tmp_path):
     writer.join(5)
 
 
+def route_recordings_to(source: str) -> None:
+    """Move every recording stream to `source` (in case the server routed one elsewhere)."""
+    for line in _pactl("list", "short", "source-outputs").splitlines():
+        subprocess.run(["pactl", "move-source-output", line.split()[0], source], capture_output=True, timeout=10)
+
+
 def dominant(x: np.ndarray, rate: int) -> float:
     s = np.abs(np.fft.rfft(x))
     return float(np.fft.rfftfreq(len(x), 1 / rate)[s.argmax()])
 
 
-def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp_path):
+def start_recording(window, qtbot, tmp_path, frames: int, source: str = "tajweed_tone"):
+    """Record from PulseAudio's `source` until `frames` samples are in; the WAV's path."""
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
     window.act_rescan.trigger()
     window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
     window.toggle_recording()
-    path = window.recorder.path
-    qtbot.waitUntil(lambda: window.recorder.frames > 24000, timeout=10000)
+    route_recordings_to(source)
+    qtbot.waitUntil(lambda: window.recorder.frames > frames, timeout=10000)
+    return window.recorder.path
+
+
+def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp_path):
+    path = start_recording(window, qtbot, tmp_path, 24000)
     window.toggle_recording()
     x, rate = sf.read(str(path), dtype="float32")
     assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)  # a tone was recorded...
@@ -102,6 +117,7 @@ def test_record_a_recitation_then_analyse_and_play_it(pulse_voice, window, qtbot
     window.output_combo.setCurrentIndex(window.output_combo.findText("pulse"))
     assert window.act_record.isEnabled()
     window.toggle_recording()
+    route_recordings_to("tajweed_voice")
     path = window.recorder.path
     qtbot.waitUntil(lambda: window.recorder.frames > 8000, timeout=10000)
     # mid-recording the WAV on disk is already readable: a crash would keep what was recorded
@@ -137,12 +153,7 @@ def test_without_portaudio_the_app_still_analyses_and_says_why(make_window, qtbo
 
 
 def test_the_input_stream_dying_mid_recording_keeps_what_was_recorded(pulse_voice, window, qtbot, tmp_path):
-    window.settings.set("recording/folder", str(tmp_path / "recordings"))
-    window.act_rescan.trigger()
-    window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
-    window.toggle_recording()
-    path = window.recorder.path
-    qtbot.waitUntil(lambda: window.recorder.frames > 16000, timeout=10000)
+    path = start_recording(window, qtbot, tmp_path, 16000, "tajweed_voice")
     with qtbot.waitSignal(window.recorder.failed, timeout=5000) as failed:
         window.recorder._stream.abort()  # what PortAudio does when the device goes away
     message, saved = failed.args

@@ -79,7 +79,8 @@ def test_folding_batchnorm_changes_nothing_but_rounding(tiny_bundle):
 def _real_clips(pattern: str, every: int) -> torch.Tensor:
     files = sorted((DATA / pattern).parent.glob((DATA / pattern).name))[::every]
     if not files:
-        pytest.skip(f"no clips at {DATA / pattern}")
+        need_data(pattern.split("/")[0])  # a clear skip, or a failure where the data is required
+        pytest.fail(f"no clips at {DATA / pattern}")
     return torch.stack([audio.model_clip(audio.load_recording(f))[0] for f in files])
 
 
