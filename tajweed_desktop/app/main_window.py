@@ -80,6 +80,8 @@ class MainWindow(QMainWindow):
         self.recording: Recording | None = None
         self.batch_worker = None
         self._closing = False
+        self._model_loading = False
+        self._pending_folder: str | None = None
         self.setWindowTitle("Tajweed Checker")
         self.setAcceptDrops(True)
 
@@ -312,6 +314,7 @@ class MainWindow(QMainWindow):
         if not (path / "model.json").exists():
             self._model_failed(TajweedError(no_bundle_help(path)))
             return
+        self._model_loading = True
         self.workers.start(_load_ensemble, str(path), self.settings.device,
                            on_result=self._model_ready, on_error=self._model_failed)
 
@@ -321,6 +324,7 @@ class MainWindow(QMainWindow):
         self.ensemble = None
 
     def _model_ready(self, ensemble) -> None:
+        self._model_loading = False
         if self._closing:  # the window closed while the model loaded
             self.workers.start(ensemble.close)
             return
@@ -330,9 +334,16 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"model: {ensemble.bundle.name} on {ensemble.device.type.upper()}{note}")
         if self.recording is not None:
             self.analyse()
+        if self._pending_folder is not None:
+            folder, self._pending_folder = self._pending_folder, None
+            self.open_folder(folder)
         self.model_changed.emit(True)
 
     def _model_failed(self, exc: Exception) -> None:
+        self._model_loading = False
+        if self._pending_folder is not None:
+            self._pending_folder = None
+            self.batch.status.setText(f"Cannot check a folder: no model loaded ({exc})")
         self.device_label.setText("model: none")
         self.panel.show_message(f"No model loaded: {exc}")
         self.model_changed.emit(False)
@@ -400,6 +411,11 @@ class MainWindow(QMainWindow):
     # ---- batch -------------------------------------------------------------------------
     def open_folder(self, path: str) -> None:
         if self.ensemble is None:
+            if self._model_loading:  # e.g. a folder on the command line: it runs once the model is ready
+                self._pending_folder = path
+                self.tabs.setCurrentIndex(1)
+                self.batch.status.setText(f"Waiting for the model to load before checking {path}…")
+                return
             self._show_error("Cannot check a folder", TajweedError("no model is loaded"))
             return
         if self.batch_worker is not None:

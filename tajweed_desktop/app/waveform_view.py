@@ -72,13 +72,15 @@ class WaveformView(QWidget):
         t = np.arange(len(samples), dtype=np.float32) / np.float32(rate)  # half the memory of float64
         self.curve.setData(t, samples)
         duration = len(samples) / rate
-        self.wave_plot.setXRange(0, duration, padding=0.01)
+        # bounds and limits before the region and range: set after, the old (shorter) bounds
+        # would clamp the new selection, and a 16 s file opened after a 4 s one was analysed as 0-4 s
         self.wave_plot.setLimits(xMin=0, xMax=max(duration, 0.1))
+        self.wave_plot.setXRange(0, duration, padding=0.01)
         peak = float(np.abs(samples).max()) if len(samples) else 1.0
         self.wave_plot.setYRange(-peak, peak)
         with QSignalBlocker(self.region):  # a new recording is not a user's selection: the caller analyses it
-            self.region.setRegion((0, duration))
             self.region.setBounds((0, duration))
+            self.region.setRegion((0, duration))
         self.region.show()
         self.set_playhead(0.0)
         self.clear_timeline()

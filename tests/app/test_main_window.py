@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from tajweed_desktop.core import audio
@@ -148,3 +148,77 @@ def test_opening_a_file_analyses_it_once(window, qtbot, monkeypatch):
     window.waveform.region.setRegion((0.5, 2.0))  # a user's selection still analyses that span
     qtbot.waitUntil(lambda: len(jobs) == 3 and not window.workers.busy, timeout=20000)
     assert jobs[-1] == (0.5, 2.0)
+
+
+def _tone_file(path, seconds):
+    import soundfile as sf
+
+    t = np.arange(int(seconds * 16000)) / 16000
+    x = 0.3 * np.sin(2 * np.pi * 220 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.7 * t))
+    sf.write(path, x.astype(np.float32), 16000)
+    return path
+
+
+def test_a_longer_clip_after_a_shorter_one_is_analysed_whole(window, qtbot, tmp_path):
+    """Bug: the waveform set the selection before its bounds, so a 16 s file opened after a 4 s one
+    was analysed as 0-4 s, with no timeline."""
+    short, long = _tone_file(tmp_path / "short.wav", 4.0), _tone_file(tmp_path / "long.wav", 16.0)
+    for path in (short, long):
+        window.last_analysis = None
+        window.open_file(str(path))
+        qtbot.waitUntil(lambda: window.last_analysis is not None and not window.workers.busy, timeout=30000)
+    assert window.waveform.selection() == pytest.approx((0.0, 16.0), abs=0.01)
+    assert window.last_analysis.duration == pytest.approx(16.0, abs=0.01)
+    assert window.last_analysis.timeline and window.last_analysis.timeline[-1].end == pytest.approx(16.0, abs=0.01)
+
+
+def test_a_folder_given_before_the_model_is_ready_runs_once_it_is(make_window, qtbot, tmp_path):
+    """Bug: `python -m tajweed_desktop FOLDER` said "no model is loaded" and never ran."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("a.wav", "b.wav"):
+        _tone_file(folder / name, 2.0)
+    w = make_window()
+    assert w.ensemble is None  # still loading
+    w.open_path(str(folder))
+    qtbot.waitUntil(lambda: len(w.batch.results) == 2 and w.batch_worker is None, timeout=30000)
+    assert all(r.ok for r in w.batch.results) and w.tabs.currentIndex() == 1
+
+
+def test_drag_and_drop_of_a_file_and_a_folder_through_the_event_system(window, qtbot, tmp_path):
+    from PySide6.QtGui import QDragEnterEvent
+    from PySide6.QtWidgets import QApplication
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    clip = _tone_file(folder / "one.wav", 2.0)
+    _tone_file(folder / "two.wav", 2.0)
+    (folder / "notes.txt").write_text("not audio")
+
+    def send(path):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, enter)
+        assert enter.isAccepted()
+        dropped = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                             Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, dropped)
+        assert dropped.isAccepted()
+
+    window.last_analysis = None
+    send(clip)
+    qtbot.waitUntil(lambda: window.last_analysis is not None and window.last_analysis.path == clip, timeout=20000)
+    assert window.tabs.currentIndex() == 0
+    send(folder)
+    qtbot.waitUntil(lambda: len(window.batch.results) == 2 and window.batch_worker is None, timeout=30000)
+    assert window.tabs.currentIndex() == 1
+    # text that is not a file is refused at the door
+    mime = QMimeData()
+    mime.setText("hello")
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    enter.ignore()
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()
