@@ -47,3 +47,23 @@ def window(make_window, qtbot):
     w = make_window()
     qtbot.waitUntil(lambda: w.ensemble is not None, timeout=20000)
     return w
+
+
+@pytest.fixture
+def tiny_ensemble(tiny_bundle):
+    from tajweed_desktop.core.ensemble import Ensemble
+
+    e = Ensemble.from_path(tiny_bundle, device="cpu")
+    yield e
+    e.close()
+
+
+def write_tone(path, seconds: float, rate: int = 16000):
+    """A clip with some movement in it (a plain tone file, not the real data)."""
+    import numpy as np
+    import soundfile as sf
+
+    t = np.arange(int(seconds * rate)) / rate
+    x = 0.3 * np.sin(2 * np.pi * 220 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.7 * t))
+    sf.write(path, x.astype(np.float32), rate)
+    return path

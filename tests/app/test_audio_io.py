@@ -46,19 +46,19 @@ def test_record_a_tone_then_analyse_and_play_it(pulse_tone, window, qtbot, tmp_p
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
     # PortAudio lists devices once, when sounddevice is imported (at test collection, before this
     # fixture started the server): finding the new source is what a user does after plugging in
-    window.act_rescan.trigger()
-    window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
-    window.output_combo.setCurrentIndex(window.output_combo.findText("pulse"))
-    assert window.act_record.isEnabled()
-    window.toggle_recording()
-    path = window.recorder.path
-    qtbot.waitUntil(lambda: window.recorder.frames > 8000, timeout=10000)
+    window.toolbar.act_rescan.trigger()
+    window.toolbar.input_combo.setCurrentIndex(window.toolbar.input_combo.findText("pulse"))
+    window.toolbar.output_combo.setCurrentIndex(window.toolbar.output_combo.findText("pulse"))
+    assert window.toolbar.act_record.isEnabled()
+    window.toolbar.toggle_recording()
+    path = window.toolbar.recorder.path
+    qtbot.waitUntil(lambda: window.toolbar.recorder.frames > 8000, timeout=10000)
     # mid-recording the WAV on disk is already readable: a crash would keep what was recorded
     assert sf.info(str(path)).frames > 0
     qtbot.wait(1000)
-    assert window.level_meter.value() > -10  # the tone peaks near -6 dBFS
-    window.toggle_recording()
-    assert not window.recorder.recording
+    assert window.toolbar.level_meter.value() > -10  # the tone peaks near -6 dBFS
+    window.toolbar.toggle_recording()
+    assert not window.toolbar.recorder.recording
     x, rate = sf.read(str(path), dtype="float32")
     assert rate == 16000 and len(x) / rate > 1.0
     assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)
@@ -66,9 +66,9 @@ def test_record_a_tone_then_analyse_and_play_it(pulse_tone, window, qtbot, tmp_p
                     and window.recording.path == path, timeout=20000)
     assert window.last_analysis.clip.probabilities.sum() == pytest.approx(1.0, abs=1e-6)
 
-    window.toggle_playback()
-    assert window.player.playing
-    qtbot.waitUntil(lambda: not window.player.playing, timeout=15000)
+    window.toolbar.toggle_playback()
+    assert window.toolbar.player.playing
+    qtbot.waitUntil(lambda: not window.toolbar.player.playing, timeout=15000)
     assert float(window.waveform.playhead.value()) == pytest.approx(window.recording.duration, abs=0.1)
 
 
@@ -77,7 +77,7 @@ def test_without_portaudio_the_app_still_analyses_and_says_why(make_window, qtbo
     monkeypatch.setattr(audio_io, "UNAVAILABLE_REASON", "PortAudio is not installed (test)")
     w = make_window()
     qtbot.waitUntil(lambda: w.ensemble is not None, timeout=20000)
-    assert not w.act_record.isEnabled() and "PortAudio is not installed" in w.audio_reason.text()
+    assert not w.toolbar.act_record.isEnabled() and "PortAudio is not installed" in w.toolbar.audio_reason.text()
     sf.write(tmp_path / "t.wav", (0.3 * np.sin(np.arange(32000) * 2 * np.pi * 200 / 16000)).astype(np.float32), 16000)
     w.open_file(str(tmp_path / "t.wav"))
     qtbot.waitUntil(lambda: getattr(w, "last_analysis", None) is not None, timeout=20000)
@@ -85,16 +85,16 @@ def test_without_portaudio_the_app_still_analyses_and_says_why(make_window, qtbo
 
 def test_the_input_stream_dying_mid_recording_keeps_what_was_recorded(pulse_tone, window, qtbot, tmp_path):
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
-    window.act_rescan.trigger()
-    window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
-    window.toggle_recording()
-    path = window.recorder.path
-    qtbot.waitUntil(lambda: window.recorder.frames > 16000, timeout=10000)
-    with qtbot.waitSignal(window.recorder.failed, timeout=5000) as failed:
-        window.recorder._stream.abort()  # what PortAudio does when the device goes away
+    window.toolbar.act_rescan.trigger()
+    window.toolbar.input_combo.setCurrentIndex(window.toolbar.input_combo.findText("pulse"))
+    window.toolbar.toggle_recording()
+    path = window.toolbar.recorder.path
+    qtbot.waitUntil(lambda: window.toolbar.recorder.frames > 16000, timeout=10000)
+    with qtbot.waitSignal(window.toolbar.recorder.failed, timeout=5000) as failed:
+        window.toolbar.recorder._stream.abort()  # what PortAudio does when the device goes away
     message, saved = failed.args
     assert "stopped" in message and saved == str(path)
-    assert not window.recorder.recording and window.act_record.text() == "● Record"
+    assert not window.toolbar.recorder.recording and window.toolbar.act_record.text() == "● Record"
     x, rate = sf.read(str(path), dtype="float32")
     assert len(x) / rate >= 1.0 and dominant(x, rate) == pytest.approx(440, abs=3)
     qtbot.waitUntil(lambda: getattr(window, "last_analysis", None) is not None and window.recording.path == path,

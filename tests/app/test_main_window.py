@@ -45,8 +45,8 @@ def test_drop_file_and_folder_then_export(window, qtbot, tmp_path):
     drop(window, folder)
     qtbot.waitUntil(lambda: window.batch_worker is None and len(window.batch.results) == 5, timeout=30000)
     assert window.batch.model.rowCount() == 5
-    shown = [window.batch.proxy.index(r, 0).data().rsplit("/", 1)[-1] for r in range(5)]
-    assert shown == ["1.wav", "10.wav", "2.wav", "3.wav", "corrupt.wav"]  # file order until the user sorts
+    shown = [window.batch.proxy.index(r, 0).data() for r in range(5)]
+    assert shown == ["1.wav", "2.wav", "3.wav", "10.wav", "corrupt.wav"]  # natural order, relative names
     errors = [r for r in window.batch.results if not r.ok]
     assert len(errors) == 1 and "corrupt.wav" in errors[0].error
     out = tmp_path / "export.csv"
@@ -131,15 +131,24 @@ def test_about_shows_the_version_and_the_model_card(make_window, qtbot):
     qtbot.waitUntil(lambda: w.ensemble is not None, timeout=30000)
     card = json.loads((bundle / "model.json").read_text())
     text = w.about_text()
-    assert __version__ in text and "rules14" in text and "ikhfa_syafawi" in text
-    assert f"{card['cross_validation']['macro_f1_mean']:.3f}" in text
+    assert __version__ in text and "rules14" in text and "Ikhfa shafawi" in text and "14 rules" in text
+    assert f"{card['cross_validation']['macro_f1_mean']:.2f}" in text
     assert f"{card['training_data']['clips']} clips" in text and "Running on CPU" in text
+    # no raw rule ids, development paths or jargon
+    assert "ikhfa_syafawi" not in text and card["training_data"]["source"] not in text and "F1" not in text
 
 
 def test_opening_a_file_analyses_it_once(window, qtbot, monkeypatch):
+    from tajweed_desktop.app import analysis_controller
+
     jobs = []
-    real = window._analyse_job
-    monkeypatch.setattr(window, "_analyse_job", lambda *a: jobs.append(a[1:]) or real(*a))
+    real = analysis_controller.analysis_job
+
+    def counted(ensemble, rec, start, end):
+        jobs.append((start, end))
+        return (yield from real(ensemble, rec, start, end))
+
+    monkeypatch.setattr(analysis_controller, "analysis_job", counted)
     for name in ("1.wav", "2.wav"):
         window.last_analysis = None
         window.open_file(str(need_data("tajweed4", "train", name)))
