@@ -3,15 +3,14 @@ the filter shows."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from ..core.files import find_audio_files
-from ..core.practice import expected_for, read_expected_csv, resolve_rule
-from ..core.results import FileResult, write_csv
+from ..core.practice import read_expected_csv
+from ..core.results import FileResult, with_expected, write_csv
 from .batch_view import BatchView
 from .settings import AppSettings
 from .workers import WorkerSet
@@ -90,14 +89,7 @@ class BatchController(QObject):
         return True
 
     def _with_expected(self, r: FileResult) -> FileResult:
-        labels = list(self.ensemble.labels)
-        if self.expected_rule is not None:
-            return dataclasses.replace(r, expected=self.expected_rule)
-        if self.expected_table is not None:
-            raw = expected_for(r.path, self.expected_table)
-            if raw is not None:
-                return dataclasses.replace(r, expected=resolve_rule(raw, labels) or raw)
-        return r
+        return with_expected(r, self.ensemble.labels, self.expected_rule, self.expected_table)
 
     # ---- running -----------------------------------------------------------------------
     @property

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .atomic import atomic_write_bytes
-from .practice import outcome
+from .practice import expected_for, outcome, resolve_rule
 
 if TYPE_CHECKING:  # the app builds its window before torch (which ensemble needs) is imported
     from .ensemble import Analysis
@@ -32,6 +33,16 @@ class FileResult:
         if self.expected is None or self.analysis is None:
             return None
         return outcome(self.analysis.clip, self.expected)
+
+
+def with_expected(result: FileResult, labels: list[str] | tuple[str, ...], rule: str | None = None,
+                  table: dict[str, str] | None = None) -> FileResult:
+    """The result with its expected rule: `rule` for every file, else its entry in `table` (as
+    `read_expected_csv` gives it), resolved to the bundle's label where it names one."""
+    raw = rule if rule is not None else expected_for(result.path, table) if table is not None else None
+    if raw is None:
+        return result
+    return dataclasses.replace(result, expected=resolve_rule(raw, labels) or raw)
 
 
 def csv_header(labels: list[str] | tuple[str, ...], expected: bool = False) -> list[str]:
