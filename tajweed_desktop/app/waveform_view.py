@@ -10,6 +10,27 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 TIMELINE_MIN_HEIGHT = 110
+DISPLAY_POINTS = 100_000  # longer recordings are drawn as a min/max envelope of this many points
+
+
+def envelope(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Times and values to draw. Past DISPLAY_POINTS samples, the minimum and maximum of each block:
+    pyqtgraph's own peak downsampling ran over every sample at each change of view, four times
+    while a 10-minute file opened (1.3 s with the window frozen)."""
+    n = len(samples)
+    if n <= DISPLAY_POINTS:
+        return np.arange(n, dtype=np.float32) / np.float32(rate), samples
+    block = -(-n // (DISPLAY_POINTS // 2))
+    whole = n // block * block
+    blocks = samples[:whole].reshape(-1, block)
+    y = np.empty(2 * len(blocks), np.float32)
+    y[0::2], y[1::2] = blocks.min(axis=1), blocks.max(axis=1)
+    starts = np.arange(len(blocks), dtype=np.float64) * block
+    t = np.empty(2 * len(blocks))
+    t[0::2], t[1::2] = starts, starts + block / 2
+    tail = samples[whole:]
+    t = np.concatenate([t, np.arange(whole, n)]) / rate
+    return t.astype(np.float32), np.concatenate([y, tail]).astype(np.float32)
 AXIS_WIDTH = 48
 
 
@@ -97,8 +118,7 @@ class WaveformView(QWidget):
 
     def set_audio(self, samples: np.ndarray, rate: int) -> None:
         self.samples, self.rate = samples, rate
-        t = np.arange(len(samples), dtype=np.float32) / np.float32(rate)  # half the memory of float64
-        self.curve.setData(t, samples)
+        self.curve.setData(*envelope(samples, rate))
         duration = len(samples) / rate
         # bounds and limits before the region and range: set after, the old (shorter) bounds
         # would clamp the new selection, and a 16 s file opened after a 4 s one was analysed as 0-4 s
