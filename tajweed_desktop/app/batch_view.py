@@ -80,6 +80,7 @@ class BatchView(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # natural file order until the user sorts
         self.table.setAccessibleName("Batch results")
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().hide()  # source row numbers, out of order once sorted: no help
         self.table.doubleClicked.connect(self._double_clicked)
         self.filter = FilterEdit()
         self.filter.setPlaceholderText("Filter rows (file name, rule, error…)")
@@ -175,7 +176,8 @@ class BatchView(QWidget):
             rule = short_name(c.top_rule) + ("?" if c.uncertain else "")
             row += [_item(f"{r.analysis.duration:.2f}", r.analysis.duration), _item(rule, c.top_rule),
                     _item(percent(c.confidence), c.confidence),
-                    _item("yes: " + "; ".join(c.uncertain_reasons) if c.uncertain else "no", int(c.uncertain))]
+                    _item("yes" if c.uncertain else "no", int(c.uncertain),
+                          tip="; ".join(c.uncertain_reasons) if c.uncertain else None)]
         else:
             failed = _item("failed", "~failed", tip=r.error)
             failed.setForeground(QBrush(self.palette().color(QPalette.ColorRole.Link)))
@@ -184,7 +186,10 @@ class BatchView(QWidget):
             failed.setFont(font)
             row += [_item("", -1.0), failed, _item("", -1.0), _item("")]
         row += [_item(short_name(r.expected) if r.expected else ""), _item(r.outcome or "")]
-        row.append(_item(r.error or "", tip=r.error))
+        error = r.error or ""
+        if error.startswith(f"{r.path}: "):  # the file column already names it
+            error = error[len(f"{r.path}: "):]
+        row.append(_item(error, tip=r.error))
         if r.analysis is not None:
             row += [_item(f"{p:.3f}", float(p)) for p in r.analysis.clip.probabilities]
         else:
@@ -222,7 +227,8 @@ class BatchView(QWidget):
         for col in range(1, self.model.columnCount()):
             if col != COL_ERROR:
                 self.table.resizeColumnToContents(col)
-        self.table.setColumnWidth(COL_ERROR, 320)
+        self.table.resizeColumnToContents(COL_ERROR)
+        self.table.setColumnWidth(COL_ERROR, min(self.table.columnWidth(COL_ERROR), 320))  # the tooltip has it all
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)

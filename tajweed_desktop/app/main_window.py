@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..core.audio import Recording
 
 WAVEFORM_MIN_HEIGHT = 160
+PANEL_MIN_HEIGHT = 200
 TITLE = "Tajweed Checker"
 
 
@@ -58,8 +59,10 @@ class MainWindow(QMainWindow):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.waveform)
         splitter.addWidget(self.panel)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([420, 360])
+        self.panel.setMinimumHeight(PANEL_MIN_HEIGHT)
         lay.addWidget(self.practice)
         lay.addWidget(splitter, 1)
         self.batch = BatchView()

@@ -12,6 +12,8 @@ from ..core import quran
 from ..core.practice import short_name
 
 VERSE = "verse"
+# fonts that hold the Uthmani script's marks; most desktop fonts lack some (they show as boxes)
+QURAN_FONTS = ["Amiri Quran", "Amiri", "Noto Naskh Arabic", "Scheherazade New", "KFGQPC Uthmanic Script HAFS"]
 
 
 class PracticeBar(QWidget):
@@ -37,11 +39,14 @@ class PracticeBar(QWidget):
         self.verse.setAccessibleName("Verse text")
         self.verse.setWordWrap(True)
         self.verse.setTextFormat(Qt.TextFormat.RichText)
-        self.verse.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
-        self.verse.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.verse.setAlignment(Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         font = self.verse.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setFamilies([*QURAN_FONTS, font.family()])  # the Uthmani marks (small high sukun, open tanween)
+        font.setPointSizeF(font.pointSizeF() * 1.6)
         self.verse.setFont(font)
+        site_font = self.site.font()
+        site_font.setFamilies([*QURAN_FONTS, site_font.family()])
+        self.site.setFont(site_font)
         self.source = QLabel(f"<small>{quran.ATTRIBUTION}</small>")
         grid = QGridLayout(self)
         grid.setContentsMargins(6, 2, 6, 2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -46,28 +46,48 @@ def rule_runs(analysis: Analysis) -> list[tuple[float, float, str, bool]]:
     return [tuple(r) for r in runs]
 
 
+class WrapLabel(QLabel):
+    """A word-wrapped label whose size hint is its height at its actual width. A scroll area sizes
+    its content by size hints, and QLabel's hint for wrapped text is a narrow, tall guess: the rule
+    rows came out twice as tall as their text."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self._hinted_width = -1
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.width() > 0:
+            hint.setHeight(self.heightForWidth(self.width()))
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != self._hinted_width:
+            self._hinted_width = event.size().width()
+            self.updateGeometry()
+
+
 class RulePanel(QWidget):
     cancel_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.verdict = QLabel("Open or record a recitation to check it.")
-        self.verdict.setWordWrap(True)
+        self.verdict = WrapLabel("Open or record a recitation to check it.")
         self.verdict.setAccessibleName("Verdict")
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.verdict.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.verdict.setFont(font)
-        self.practice = QLabel("")
-        self.practice.setWordWrap(True)
+        self.practice = WrapLabel("")
         self.practice.setAccessibleName("Practice answer")
         pfont = self.practice.font()
         pfont.setPointSizeF(pfont.pointSizeF() * 1.15)
         self.practice.setFont(pfont)
         self.practice.hide()
-        self.detail = QLabel("")
-        self.detail.setWordWrap(True)
+        self.detail = WrapLabel("")
         self.detail.setAccessibleName("Verdict details")
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Analysis progress")
@@ -114,10 +134,9 @@ class RulePanel(QWidget):
         self.rows.clear()
         for r, label in enumerate(labels):
             info = rule_info(label)
-            # the Arabic name in its own line-height-safe span: in <small> the dots under ي were clipped
-            name = QLabel(f"<b>{info.english}</b> &nbsp;<span dir='rtl' style='font-size:large'>{info.arabic}</span>"
+            # rows get their full height (they scroll): squeezed, the dots under ي were clipped
+            name = WrapLabel(f"<b>{info.english}</b> &nbsp;<span dir='rtl'>{info.arabic}</span>"
                           f"<br><small>{info.explanation}</small>")
-            name.setWordWrap(True)
             name.setTextFormat(Qt.TextFormat.RichText)
             name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
             bar = QProgressBar()

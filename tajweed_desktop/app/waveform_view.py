@@ -74,6 +74,8 @@ class WaveformView(QWidget):
         self.legend_view = pg.GraphicsLayoutWidget()
         self.legend_view.setAccessibleName("Timeline legend")
         self.legend_view.ci.addItem(self.legend)
+        self.legend_view.ci.setContentsMargins(0, 0, 0, 0)
+        self.wave_plot.setMinimumHeight(110)
         self.legend_view.setFixedHeight(28)
         self.legend_view.hide()
         self.timeline_plot.setXLink(self.wave_plot)
@@ -178,7 +180,7 @@ class WaveformView(QWidget):
         columns = max(1, min(len(entries), int((self.width() - 20) // max(entries))))
         self.legend.setColumnCount(columns)
         self.legend.updateSize()
-        self.legend_view.setFixedHeight(int(self.legend.boundingRect().height()) + 12)
+        self.legend_view.setFixedHeight(int(self.legend.boundingRect().height()) + 4)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

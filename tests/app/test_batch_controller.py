@@ -39,6 +39,9 @@ def test_rows_name_files_relative_to_the_folder_in_natural_order_and_failed_rows
     assert column(view, 0) == ["1.wav", "2.wav", "10.wav", "broken.wav", "sub/3.wav"]
     result = dict(zip(column(view, 0), column(view, 2)))
     assert result["broken.wav"] == "failed"
+    error = dict(zip(column(view, 0), column(view, 7)))["broken.wav"]
+    assert "not a readable audio file" in error and str(folder) not in error  # the file column names it
+    assert all(str(folder) not in name for name in column(view, 0))
     assert all(result[n].rstrip("?") in {"Idgham", "Ikhfa", "Iqlab", "Izhar"} for n in result if n != "broken.wav")
     assert natural_key("a2.wav") < natural_key("a10.wav")
 

@@ -63,3 +63,19 @@ def test_status_messages_stay_apart_from_the_model_label(window, qtbot):
     window.statusBar().showMessage("x" * 400)
     margins = window.device_label.contentsMargins()
     assert margins.left() >= 8 and window.device_label.frameShape() != window.device_label.frameShape().NoFrame
+
+
+def test_rule_rows_are_as_tall_as_their_text_not_a_guess(qtbot):
+    """QLabel's size hint for wrapped text is a narrow, tall guess: in the scroll area each row
+    came out about twice as tall as its two lines."""
+    from tajweed_desktop.app.rule_panel import RulePanel
+
+    panel = RulePanel()
+    qtbot.addWidget(panel)
+    panel.resize(1000, 300)
+    panel.set_labels(["idgham_bighunnah", "ikhfa", "iqlab", "izhar", "mad_asli", "qalqalah_kubra"])
+    panel.show()
+    qtbot.waitExposed(panel)
+    QApplication.processEvents()
+    for name, _, _ in panel.rows.values():
+        assert name.heightForWidth(name.width()) - 1 <= name.height() <= name.heightForWidth(name.width()) + 4
