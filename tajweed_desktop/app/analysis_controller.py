@@ -148,7 +148,7 @@ class AnalysisController(QObject):
                 pass
         worker.quit()
         if self.last_judged is None:
-            self.panel.show_message("Analysis cancelled. Select a part of the waveform, or press Analyse again.")
+            self.panel.show_message("Analysis cancelled. Drag the shaded selection to analyse a part of the recording.")
         else:
             self.panel.show_prediction(self.last_judged, self._where, self.expected)
         return True

@@ -72,7 +72,8 @@ class PracticeBar(QWidget):
         self.mode.addItem("no rule chosen", None)
         for lab in labels:
             self.mode.addItem(short_name(lab), lab)
-        self.mode.addItem("a word in a verse…", VERSE)
+        if quran.available():
+            self.mode.addItem("a word in a verse…", VERSE)
         self.mode.setCurrentIndex(max(0, self.mode.findData(current)))
         self.mode.blockSignals(False)
         self._surah_changed()
@@ -95,6 +96,8 @@ class PracticeBar(QWidget):
         self._verse_changed()
 
     def _verse_changed(self) -> None:
+        if not quran.available():
+            return
         self.site.blockSignals(True)
         self.site.clear()
         for s in quran.sites(self.surah.value(), self.ayah.value()):

@@ -50,6 +50,11 @@ def _verse_counts() -> list[int]:
             21, 11, 8, 8, 19, 5, 8, 8, 11, 11, 8, 3, 9, 5, 4, 7, 3, 6, 3, 5, 4, 5, 6]
 
 
+def available() -> bool:
+    """Whether the text and the site table are installed (a build that left them out still runs)."""
+    return (DATA / "quran-uthmani.txt").is_file() and (DATA / "noon_tanween_sites.csv").is_file()
+
+
 def surah_count() -> int:
     return 114
 

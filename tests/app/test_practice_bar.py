@@ -50,3 +50,13 @@ def test_practice_in_the_window_answers_for_the_chosen_verse(window, qtbot, tmp_
     text = window.panel.practice.text()
     assert practice_answer(window.last_analysis.clip, "Idgham")[1:] in text
     assert quran.ATTRIBUTION in window.practice.source.text()
+
+
+def test_without_the_quran_data_the_bar_offers_rules_only(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setattr(quran, "DATA", tmp_path)
+    b = PracticeBar()
+    qtbot.addWidget(b)
+    b.set_labels(LABELS4)
+    assert [b.mode.itemData(i) for i in range(b.mode.count())] == [None, *LABELS4]
+    b.choose_rule("Iqlab")
+    assert b.expected() == "Iqlab"
