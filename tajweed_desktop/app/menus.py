@@ -62,10 +62,10 @@ class Menus(QObject):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.fill_recent()
         file_menu.addSeparator()
-        self.act_export = file_menu.addAction("&Export Batch CSV…", QKeySequence("Ctrl+E"), self.export.emit)
+        self.act_export = file_menu.addAction("&Export Batch CSV…", QKeySequence("Ctrl+E"), lambda: self.export.emit())
         file_menu.addSeparator()
         file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, window.close)
-        self.act_cancel = QAction("Cancel", window, shortcut=QKeySequence(Qt.Key.Key_Escape), triggered=self.cancel.emit)
+        self.act_cancel = QAction("Cancel", window, shortcut=QKeySequence(Qt.Key.Key_Escape), triggered=lambda: self.cancel.emit())
         window.addAction(self.act_cancel)
 
         settings_menu = bar.addMenu("&Settings")

@@ -231,3 +231,20 @@ def test_drag_and_drop_of_a_file_and_a_folder_through_the_event_system(window, q
     enter.ignore()
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
+
+
+def test_esc_cancels_the_analysis_of_a_long_recording_and_then_a_batch(window, qtbot, tmp_path):
+    window.open_file(str(_tone_file(tmp_path / "long.wav", 90.0)))
+    qtbot.waitUntil(lambda: window.panel.progress_host.isVisibleTo(window.panel), timeout=30000)
+    window.menus.act_cancel.trigger()  # Esc
+    qtbot.waitUntil(lambda: not window.workers.busy, timeout=30000)
+    assert window.last_analysis is None and "cancelled" in window.panel.verdict.text()
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(30):
+        _tone_file(folder / f"{i}.wav", 1.0)
+    window.open_folder(str(folder))
+    qtbot.waitUntil(lambda: len(window.batch.results) >= 1, timeout=30000)
+    window.menus.act_cancel.trigger()
+    qtbot.waitUntil(lambda: window.batch_worker is None, timeout=30000)
+    assert "Cancelled" in window.batch.status.text()
