@@ -78,6 +78,9 @@ class AnalysisController(QObject):
         self.panel.cancel_requested.connect(self.cancel)
 
     def set_ensemble(self, ensemble) -> None:
+        """A new model (or none while one loads): an analysis by the old one would arrive with
+        the old rules, so it is cancelled, and the recording shown is analysed again."""
+        self.cancel()
         self.ensemble = ensemble
         if ensemble is not None:
             self.panel.set_labels(list(ensemble.labels))

@@ -55,6 +55,8 @@ class Menus(QObject):
         self.window = window
         self.settings = settings
         self.ensemble = None
+        if settings.model_path:  # earlier versions stored a bundled model as a path into the install folder
+            settings.set("analysis/model", setting_for(settings.model_path))
         bar = window.menuBar()
         file_menu = bar.addMenu("&File")
         self.act_open = file_menu.addAction("&Open…", QKeySequence.StandardKey.Open, self.choose_file)

@@ -30,3 +30,33 @@ def test_a_folder_of_the_users_checks_no_bundled_entry(make_window, tiny_bundle,
     w = make_window(tiny_bundle)
     qtbot.waitUntil(lambda: w.ensemble is not None, timeout=30000)
     assert not any(a.isChecked() for a in w.menus.model_group.actions())
+
+
+def test_a_stored_path_into_the_install_folder_becomes_the_bundles_name(make_window, qtbot):
+    w = make_window(bundled_models_dir() / "tajweed4")  # as earlier versions stored it
+    assert w.settings.model_path == "tajweed4"
+    qtbot.waitUntil(lambda: w.ensemble is not None, timeout=30000)
+
+
+def test_switching_the_model_during_an_analysis_shows_only_the_new_models_verdict(window, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from tajweed_desktop.app import analysis_controller
+    from tests.app.conftest import write_tone
+
+    release, real, calls = threading.Event(), analysis_controller.analysis_job, []
+
+    def held(ensemble, rec, start, end):  # the first analysis waits until the new model is loaded
+        calls.append(ensemble)
+        if len(calls) == 1:
+            release.wait(20)
+        return (yield from real(ensemble, rec, start, end))
+
+    monkeypatch.setattr(analysis_controller, "analysis_job", held)
+    window.open_file(str(write_tone(tmp_path / "clip.wav", 2.0)))
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=30000)
+    next(a for a in window.menus.model_group.actions() if a.data() == "rules14").trigger()
+    qtbot.waitUntil(lambda: window.ensemble is not None and window.ensemble.bundle.name == "rules14", timeout=60000)
+    release.set()  # the old model's verdict arrives now, after the panel shows the 14 rules
+    qtbot.waitUntil(lambda: window.last_analysis is not None and not window.workers.busy, timeout=60000)
+    assert len(window.last_analysis.clip.labels) == 14 and len(window.panel.rows) == 14
