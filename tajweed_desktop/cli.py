@@ -16,7 +16,8 @@ from .core.batch import check_files
 from .core.errors import BundleError
 from .core.files import find_audio_files
 from .core.paths import bundled_bundles, bundled_models_dir, default_bundle_path, no_bundle_help
-from .core.results import FileResult, as_json, write_csv
+from .core.practice import read_expected_csv, resolve_rule, tally
+from .core.results import FileResult, as_json, with_expected, write_csv
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="auto: bf16 on CPUs that compute it natively (probabilities within 0.01 of fp32), else fp32")
     ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     ap.add_argument("--timeline", action="store_true", help="also analyse 4 s windows of longer recordings")
+    expect = ap.add_mutually_exclusive_group()
+    expect.add_argument("--expect", metavar="RULE", help="the rule every file should show; counts the matches")
+    expect.add_argument("--expect-csv", type=Path, metavar="FILE",
+                        help="expected rule per file from a CSV (columns file,expected or the Kaggle id,label_name)")
     return ap
 
 
@@ -40,6 +45,8 @@ def _table_line(r: FileResult, width: int) -> str:
         return f"{name:<{width}}  ERROR  {r.error}"
     c = r.analysis.clip
     flag = "uncertain: " + "; ".join(c.uncertain_reasons) if c.uncertain else ""
+    if r.expected is not None:
+        flag = f"expected {r.expected}: {r.outcome}  " + flag
     return f"{name:<{width}}  {c.top_rule:<12} {c.confidence:6.1%}  {flag}"
 
 
@@ -71,6 +78,18 @@ def main(argv: list[str] | None = None) -> int:
     if ensemble.device_note:
         print(f"tajweed-check: {ensemble.device_note}", file=sys.stderr)
 
+    expected_rule, expected_table = args.expect, None
+    if expected_rule is not None and resolve_rule(expected_rule, ensemble.labels) is None:
+        print(f"tajweed-check: --expect {expected_rule}: not a rule of {ensemble.bundle.name} "
+              f"({', '.join(ensemble.labels)})", file=sys.stderr)
+        return 2
+    if args.expect_csv is not None:
+        try:
+            expected_table = read_expected_csv(args.expect_csv)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            print(f"tajweed-check: {exc}", file=sys.stderr)
+            return 2
+
     files = find_audio_files(args.paths)
     if not files:
         print("tajweed-check: no audio files found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
@@ -80,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=not show_bar)
     for r in check_files(ensemble, files, timeline=args.timeline):
+        r = with_expected(r, ensemble.labels, expected_rule, expected_table)
         results.append(r)
         bar.update(1)
         if not args.json:
@@ -98,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"tajweed-check: cannot write {args.csv}: {exc.strerror or exc}", file=sys.stderr)
             return 1
+    judged = [r.outcome for r in results if r.expected is not None]
+    if judged:
+        print(f"expected rules: {tally(judged).summary()}", file=sys.stderr)
     print(f"{len(results) - failed} of {len(results)} file(s) checked with {ensemble.bundle.name} "
           f"on {ensemble.device.type.upper()}" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
     return 1 if failed else 0

@@ -1,14 +1,21 @@
-"""The teacher's batch: progress with time left and Cancel, a sortable, filterable table."""
+"""The teacher's batch: progress with time left and Cancel, a sortable, filterable table.
+
+File names are shown relative to the folder being checked and sort in natural order (2 before
+10); failed rows say so in the result column; the filter says how many rows it shows; with
+expected rules the table counts matches."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush, QKeySequence, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -18,24 +25,49 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.practice import percent, short_name, tally
 from ..core.results import FileResult
 
+EXPORT_KEY = QKeySequence("Ctrl+E")
+COL_FILE, COL_DURATION, COL_RULE, COL_CONF, COL_UNCERTAIN, COL_EXPECTED, COL_OUTCOME, COL_ERROR, FIRST_PROB = range(9)
 
-def _item(text: str, sort_value=None) -> QStandardItem:
+
+def natural_key(text: str) -> str:
+    """A sort key that puts "2.wav" before "10.wav": every run of digits padded to 12 places."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(12), text.casefold())
+
+
+def _item(text: str, sort_value=None, tip: str | None = None) -> QStandardItem:
     item = QStandardItem(text)
     item.setEditable(False)
     item.setData(text if sort_value is None else sort_value, Qt.ItemDataRole.UserRole)
+    if tip:
+        item.setToolTip(tip)
     return item
+
+
+class FilterEdit(QLineEdit):
+    """A line edit that leaves the export shortcut to the window (QLineEdit takes Ctrl+E as
+    "end of line", so right after filtering Ctrl+E did nothing)."""
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and \
+                QKeySequence(event.keyCombination()) == EXPORT_KEY:
+            event.ignore()
+            return False
+        return super().event(event)
 
 
 class BatchView(QWidget):
     open_file_requested = Signal(str)
     cancel_requested = Signal()
+    expected_choice_changed = Signal(object)  # None, a label, or "csv" (choose a file)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.results: list[FileResult] = []
         self.labels: list[str] = []
+        self.root: Path | None = None
         self.model = QStandardItemModel(0, 0, self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -45,16 +77,29 @@ class BatchView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # rows in file order until the user sorts
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # natural file order until the user sorts
         self.table.setAccessibleName("Batch results")
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().hide()  # source row numbers, out of order once sorted: no help
         self.table.doubleClicked.connect(self._double_clicked)
-        self.filter = QLineEdit()
+        self.filter = FilterEdit()
         self.filter.setPlaceholderText("Filter rows (file name, rule, error…)")
         self.filter.setAccessibleName("Filter results")
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter_changed)
+        self.shown = QLabel("")
+        self.shown.setAccessibleName("Rows shown")
+        self.expect_combo = QComboBox()
+        self.expect_combo.setAccessibleName("Expected rule")
+        self.expect_combo.setToolTip("The rule each file should show: one for every file, or per file from a CSV "
+                                     "(columns file and expected, or the Kaggle layout's id and label_name)")
+        self.expect_combo.activated.connect(lambda i: self.expected_choice_changed.emit(self.expect_combo.itemData(i)))
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Batch progress")
         self.status = QLabel("Open a folder (File ▸ Open Folder, or drop it here) to check every recording in it.")
+        self.status.setWordWrap(True)
+        self.tally_label = QLabel("")
+        self.tally_label.setAccessibleName("Matches")
         self.cancel = QPushButton("Cancel")
         self.cancel.setAccessibleName("Cancel batch")
         self.cancel.setEnabled(False)
@@ -62,54 +107,146 @@ class BatchView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.progress, 1)
         top.addWidget(self.cancel)
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter, 1)
+        filters.addWidget(self.shown)
+        filters.addWidget(QLabel("Expected:"))
+        filters.addWidget(self.expect_combo)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
-        layout.addWidget(self.filter)
+        layout.addWidget(self.tally_label)
+        layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         self._started = 0.0
         self._total = 0
+        self._failed, self._outcomes = 0, []
+        self.set_labels([])
 
-    def start(self, total: int, labels: list[str]) -> None:
-        self.results, self.labels = [], list(labels)
+    def set_labels(self, labels: list[str]) -> None:
+        """The expected-rule choices for the loaded bundle."""
+        current = self.expect_combo.currentData()
+        self.expect_combo.clear()
+        self.expect_combo.addItem("none", None)
+        self.expect_combo.addItem("per file, from a CSV…", "csv")
+        for lab in labels:
+            self.expect_combo.addItem(f"{short_name(lab)} for every file", lab)
+        i = self.expect_combo.findData(current)
+        self.expect_combo.setCurrentIndex(max(i, 0))
+
+    def show_expected_choice(self, data) -> None:
+        i = self.expect_combo.findData(data)
+        if i >= 0:
+            self.expect_combo.setCurrentIndex(i)
+
+    def start(self, total: int, labels: list[str], root: Path | None = None) -> None:
+        self.results, self.labels, self.root = [], list(labels), root
+        self._failed, self._outcomes = 0, []
         self.model.clear()
         self.model.setHorizontalHeaderLabels(
-            ["file", "duration (s)", "predicted rule", "confidence", "uncertain", *[f"p_{x}" for x in labels], "error"])
+            ["file", "duration (s)", "result", "confidence", "uncertain", "expected", "outcome", "error",
+             *[f"p {short_name(x)}" for x in labels]])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        self.table.setColumnWidth(COL_FILE, 260)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(0)
         self._started, self._total = time.monotonic(), total
         self.cancel.setEnabled(True)
-        self.status.setText(f"0 of {total} checked")
+        self.status.setText(f"0 of {total} checked" + (f" in {root}" if root else ""))
+        self.tally_label.setText("")
+        self._update_columns()
+        self._update_shown()
+
+    def display_name(self, path: Path) -> str:
+        if self.root is not None:
+            try:
+                return str(path.relative_to(self.root))
+            except ValueError:
+                pass
+        return str(path)
 
     def add_result(self, r: FileResult) -> None:
         self.results.append(r)
-        row = [_item(str(r.path))]
+        name = self.display_name(r.path)
+        row = [_item(name, natural_key(name), tip=str(r.path))]
         if r.analysis is not None:
             c = r.analysis.clip
-            row += [_item(f"{r.analysis.duration:.2f}", r.analysis.duration), _item(c.top_rule),
-                    _item(f"{c.confidence:.1%}", c.confidence), _item("yes" if c.uncertain else "no")]
-            row += [_item(f"{p:.3f}", float(p)) for p in c.probabilities]
-            row.append(_item(""))
+            rule = short_name(c.top_rule) + ("?" if c.uncertain else "")
+            row += [_item(f"{r.analysis.duration:.2f}", r.analysis.duration), _item(rule, c.top_rule),
+                    _item(percent(c.confidence), c.confidence),
+                    _item("yes" if c.uncertain else "no", int(c.uncertain),
+                          tip="; ".join(c.uncertain_reasons) if c.uncertain else None)]
         else:
-            row += [_item("", -1.0), _item(""), _item("", -1.0), _item("")] + [_item("", -1.0) for _ in self.labels]
-            row.append(_item(r.error or ""))
+            failed = _item("failed", "~failed", tip=r.error)
+            failed.setForeground(QBrush(self.palette().color(QPalette.ColorRole.Link)))
+            font = failed.font()
+            font.setBold(True)
+            failed.setFont(font)
+            row += [_item("", -1.0), failed, _item("", -1.0), _item("")]
+        row += [_item(short_name(r.expected) if r.expected else ""), _item(r.outcome or "")]
+        error = r.error or ""
+        if error.startswith(f"{r.path}: "):  # the file column already names it
+            error = error[len(f"{r.path}: "):]
+        row.append(_item(error, tip=r.error))
+        if r.analysis is not None:
+            row += [_item(f"{p:.3f}", float(p)) for p in r.analysis.clip.probabilities]
+        else:
+            row += [_item("", -1.0) for _ in self.labels]
         self.model.appendRow(row)
+        if len(self.results) == 1:
+            self._update_columns()
         done = len(self.results)
+        self._failed += not r.ok
+        if r.expected is not None:
+            self._outcomes.append(r.outcome)
         self.progress.setValue(done)
         elapsed = time.monotonic() - self._started
         left = elapsed / done * (self._total - done) if done else 0
-        failed = sum(not x.ok for x in self.results)
-        self.status.setText(f"{done} of {self._total} checked, {failed} failed — about {left:.0f} s left")
+        self.status.setText(f"{done} of {self._total} checked, {self._failed} failed — about {left:.0f} s left")
+        self._update_tally()
+        self._update_shown()
+
+    def _update_columns(self) -> None:
+        with_expected = bool(self.results) and self.results[0].expected is not None
+        self.table.setColumnHidden(COL_EXPECTED, not with_expected)
+        self.table.setColumnHidden(COL_OUTCOME, not with_expected)
+
+    def _update_tally(self) -> None:
+        if not self._outcomes:
+            self.tally_label.setText("")
+            return
+        self.tally_label.setText(f"Expected rules: {tally(self._outcomes).summary()}.")
 
     def finish(self, cancelled: bool) -> None:
         self.cancel.setEnabled(False)
-        failed = sum(not x.ok for x in self.results)
         what = "Cancelled" if cancelled else "Done"
-        self.status.setText(f"{what}: {len(self.results)} of {self._total} checked, {failed} failed.")
-        self.table.resizeColumnsToContents()
+        self.status.setText(f"{what}: {len(self.results)} of {self._total} checked, {self._failed} failed"
+                            + (f" in {self.root}." if self.root else "."))
+        for col in range(1, self.model.columnCount()):
+            if col != COL_ERROR:
+                self.table.resizeColumnToContents(col)
+        self.table.resizeColumnToContents(COL_ERROR)
+        self.table.setColumnWidth(COL_ERROR, min(self.table.columnWidth(COL_ERROR), 320))  # the tooltip has it all
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        self._update_shown()
+
+    def _update_shown(self) -> None:
+        n, total = self.proxy.rowCount(), self.model.rowCount()
+        self.shown.setText(f"showing {n} of {total}" if self.filter.text() else f"{total} rows")
+
+    def visible_results(self) -> list[FileResult]:
+        """The results the filter lets through, in the order they were checked."""
+        if not self.filter.text():
+            return list(self.results)
+        keep = {self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(self.proxy.rowCount())}
+        return [r for i, r in enumerate(self.results) if i in keep]
 
     def _double_clicked(self, index) -> None:
         src = self.proxy.mapToSource(index)
-        path = self.model.item(src.row(), 0).text()
+        path = str(self.results[src.row()].path)
         if Path(path).is_file():
             self.open_file_requested.emit(path)

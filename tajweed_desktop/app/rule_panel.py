@@ -1,38 +1,129 @@
-"""Per-rule probabilities with names, explanations, fold agreement and an explicit verdict.
-Text and numbers always stand beside the bars: never colour alone."""
+"""Per-rule probabilities with names, explanations, fold agreement and an explicit verdict; the
+practice answer when the learner said which rule they meant; progress and Cancel while a long
+recording is analysed. Text and numbers always stand beside the bars: never colour alone.
+
+The verdict lines stay at the top and the rule rows scroll beneath them, so a verdict that wraps
+(a long error) or a 14-rule bundle never cuts a row in half or squeezes the waveform."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ..core.practice import outcome, percent, practice_answer, short_name
 from ..core.rules import rule_info
 
 if TYPE_CHECKING:
-    from ..core.ensemble import Prediction
+    from ..core.ensemble import Analysis
+    from ..core.progressive import Judged
+
+MAX_RUNS_SHOWN = 12
+
+
+def rule_runs(analysis: Analysis) -> list[tuple[float, float, str, bool]]:
+    """The timeline as runs of consecutive windows with the same top rule: (start, end, rule, all uncertain)."""
+    runs: list[list] = []
+    for t in analysis.timeline:
+        p = t.prediction
+        if runs and runs[-1][2] == p.top_rule:
+            runs[-1][1] = t.end
+            runs[-1][3] = runs[-1][3] and p.uncertain
+        else:
+            runs.append([t.start, t.end, p.top_rule, p.uncertain])
+    return [tuple(r) for r in runs]
+
+
+class WrapLabel(QLabel):
+    """A word-wrapped label whose size hint is its height at its actual width. A scroll area sizes
+    its content by size hints, and QLabel's hint for wrapped text is a narrow, tall guess: the rule
+    rows came out twice as tall as their text."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self._hinted_width = -1
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self.width() > 0:
+            hint.setHeight(self.heightForWidth(self.width()))
+        return hint
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != self._hinted_width:
+            self._hinted_width = event.size().width()
+            self.updateGeometry()
 
 
 class RulePanel(QWidget):
+    cancel_requested = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.verdict = QLabel("Open or record a recitation to check it.")
-        self.verdict.setWordWrap(True)
+        self.verdict = WrapLabel("Open or record a recitation to check it.")
         self.verdict.setAccessibleName("Verdict")
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         font = self.verdict.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.verdict.setFont(font)
-        self.detail = QLabel("")
-        self.detail.setWordWrap(True)
+        self.practice = WrapLabel("")
+        self.practice.setAccessibleName("Practice answer")
+        pfont = self.practice.font()
+        pfont.setPointSizeF(pfont.pointSizeF() * 1.15)
+        self.practice.setFont(pfont)
+        self.practice.hide()
+        self.detail = WrapLabel("")
+        self.detail.setAccessibleName("Verdict details")
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Analysis progress")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setAccessibleName("Cancel analysis")
+        self.cancel.setToolTip("Stop analysing this recording (Esc)")
+        self.cancel.clicked.connect(self.cancel_requested)
+        progress_row = QHBoxLayout()
+        progress_row.setContentsMargins(0, 0, 0, 0)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel)
+        self.progress_host = QWidget()
+        self.progress_host.setLayout(progress_row)
+        self.progress_host.hide()
+
         self.grid_host = QFrame()
-        self.grid = QGridLayout(self.grid_host)
+        self.grid = QGridLayout()
+        self.grid.setVerticalSpacing(8)
+        # everything but the progress row scrolls: a verdict that wraps or 14 rule rows get the
+        # height they need instead of being squeezed or cut
+        content = QVBoxLayout(self.grid_host)
+        content.addWidget(self.verdict)
+        content.addWidget(self.practice)
+        content.addWidget(self.detail)
+        content.addLayout(self.grid)
+        content.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.grid_host)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.verdict)
-        layout.addWidget(self.detail)
-        layout.addWidget(self.grid_host)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.progress_host)
+        layout.addWidget(self.scroll, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.rows: dict[str, tuple[QLabel, QProgressBar, QLabel]] = {}
 
     def set_labels(self, labels: list[str]) -> None:
@@ -43,9 +134,11 @@ class RulePanel(QWidget):
         self.rows.clear()
         for r, label in enumerate(labels):
             info = rule_info(label)
-            name = QLabel(f"<b>{info.english}</b> <span dir='rtl'>{info.arabic}</span><br><small>{info.explanation}</small>")
-            name.setWordWrap(True)
+            # rows get their full height (they scroll): squeezed, the dots under ي were clipped
+            name = WrapLabel(f"<b>{info.english}</b> &nbsp;<span dir='rtl'>{info.arabic}</span>"
+                          f"<br><small>{info.explanation}</small>")
             name.setTextFormat(Qt.TextFormat.RichText)
+            name.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
             bar = QProgressBar()
             bar.setRange(0, 1000)
             bar.setTextVisible(False)
@@ -59,24 +152,57 @@ class RulePanel(QWidget):
         self.grid.setColumnStretch(0, 3)
         self.grid.setColumnStretch(1, 2)
 
-    def show_prediction(self, p: Prediction, where: str = "") -> None:
-        top = rule_info(p.top_rule).english
+    def show_prediction(self, judged: Judged, where: str = "", expected: str | None = None) -> None:
+        self.progress_host.hide()
+        analysis = judged.analysis
+        p = analysis.clip
+        top = short_name(p.top_rule)
         if p.uncertain:
-            self.verdict.setText(f"Uncertain — best guess {top} ({p.confidence:.0%})")
-            self.detail.setText("Why uncertain: " + "; ".join(p.uncertain_reasons) + (f". {where}" if where else ""))
+            self.verdict.setText(f"Uncertain — best guess {top} ({percent(p.confidence)})")
+            details = ["Why uncertain: " + "; ".join(p.uncertain_reasons) + "."]
         else:
-            self.verdict.setText(f"{top} — {p.confidence:.0%}")
-            self.detail.setText(where)
+            self.verdict.setText(f"{top} — {percent(p.confidence)}")
+            votes = p.fold_votes.count(p.top_rule)
+            details = [f"{votes} of {len(p.fold_votes)} fold models agree."]
+        if where:
+            details.append(where)
+        runs = rule_runs(analysis)
+        if runs:
+            shown = [f"{s:.0f}–{e:.0f} s {short_name(rule)}{' (uncertain)' if unsure else ''}"
+                     for s, e, rule, unsure in runs[:MAX_RUNS_SHOWN]]
+            more = f" … and {len(runs) - MAX_RUNS_SHOWN} more" if len(runs) > MAX_RUNS_SHOWN else ""
+            details.append("Rule per window: " + ", ".join(shown) + more + ".")
+        self.detail.setText(" ".join(details))
+        if expected is not None:
+            result = outcome(p, expected)
+            mark = {"match": "✓ ", "not yet": "✗ ", "uncertain": "? "}[result]
+            self.practice.setText(mark + practice_answer(p, expected)[0].upper() + practice_answer(p, expected)[1:])
+            self.practice.setProperty("outcome", result)
+            self.practice.show()
+        else:
+            self.practice.hide()
         for label, prob, spread in zip(p.labels, p.probabilities, p.spread):
             _, bar, number = self.rows[label]
             bar.setValue(int(round(prob * 1000)))
-            number.setText(f"{prob:6.1%} ± {spread:.1%}")
-        votes = p.fold_votes.count(p.top_rule)
-        self.detail.setText(self.detail.text() + f"  Fold models agreeing: {votes} of {len(p.fold_votes)}.")
+            number.setText(f"{percent(prob)} ± {spread:.1%}")
+
+    def show_busy(self, text: str) -> None:
+        self.show_message(text)
+
+    def show_progress(self, done: int, total: int) -> None:
+        """Shown only for work of more than a few inputs (a long recording's timeline)."""
+        if total <= 8:
+            return
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setFormat(f"Analysing: {done} of {total} windows")
+        self.progress_host.show()
 
     def show_message(self, text: str) -> None:
+        self.progress_host.hide()
         self.verdict.setText(text)
         self.detail.setText("")
+        self.practice.hide()
         for _, bar, number in self.rows.values():
             bar.setValue(0)
             number.setText("–")

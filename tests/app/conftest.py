@@ -47,3 +47,23 @@ def window(make_window, qtbot):
     w = make_window()
     qtbot.waitUntil(lambda: w.ensemble is not None, timeout=20000)
     return w
+
+
+@pytest.fixture
+def tiny_ensemble(tiny_bundle):
+    from tajweed_desktop.core.ensemble import Ensemble
+
+    e = Ensemble.from_path(tiny_bundle, device="cpu")
+    yield e
+    e.close()
+
+
+def write_voice(path, seconds: float, rate: int = 16000):
+    """A clip of real recitation (a Kaggle clip repeated to length): tones are refused as
+    "no recitation heard" by the voice detector."""
+    import soundfile as sf
+
+    from tests.conftest import voice
+
+    sf.write(path, voice(seconds, rate, amp=0.3), rate)
+    return path

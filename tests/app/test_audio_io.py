@@ -91,17 +91,17 @@ def dominant(x: np.ndarray, rate: int) -> float:
 def start_recording(window, qtbot, tmp_path, frames: int, source: str = "tajweed_tone"):
     """Record from PulseAudio's `source` until `frames` samples are in; the WAV's path."""
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
-    window.act_rescan.trigger()
-    window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
-    window.toggle_recording()
+    window.toolbar.act_rescan.trigger()
+    window.toolbar.input_combo.setCurrentIndex(window.toolbar.input_combo.findText("pulse"))
+    window.toolbar.toggle_recording()
     route_recordings_to(source)
-    qtbot.waitUntil(lambda: window.recorder.frames > frames, timeout=10000)
-    return window.recorder.path
+    qtbot.waitUntil(lambda: window.toolbar.recorder.frames > frames, timeout=10000)
+    return window.toolbar.recorder.path
 
 
 def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp_path):
     path = start_recording(window, qtbot, tmp_path, 24000)
-    window.toggle_recording()
+    window.toolbar.toggle_recording()
     x, rate = sf.read(str(path), dtype="float32")
     assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)  # a tone was recorded...
     qtbot.waitUntil(lambda: "no recitation heard" in window.statusBar().currentMessage(), timeout=20000)
@@ -112,20 +112,20 @@ def test_record_a_recitation_then_analyse_and_play_it(pulse_voice, window, qtbot
     window.settings.set("recording/folder", str(tmp_path / "recordings"))
     # PortAudio lists devices once, when sounddevice is imported (at test collection, before this
     # fixture started the server): finding the new source is what a user does after plugging in
-    window.act_rescan.trigger()
-    window.input_combo.setCurrentIndex(window.input_combo.findText("pulse"))
-    window.output_combo.setCurrentIndex(window.output_combo.findText("pulse"))
-    assert window.act_record.isEnabled()
-    window.toggle_recording()
+    window.toolbar.act_rescan.trigger()
+    window.toolbar.input_combo.setCurrentIndex(window.toolbar.input_combo.findText("pulse"))
+    window.toolbar.output_combo.setCurrentIndex(window.toolbar.output_combo.findText("pulse"))
+    assert window.toolbar.act_record.isEnabled()
+    window.toolbar.toggle_recording()
     route_recordings_to("tajweed_voice")
-    path = window.recorder.path
-    qtbot.waitUntil(lambda: window.recorder.frames > 8000, timeout=10000)
+    path = window.toolbar.recorder.path
+    qtbot.waitUntil(lambda: window.toolbar.recorder.frames > 8000, timeout=10000)
     # mid-recording the WAV on disk is already readable: a crash would keep what was recorded
     assert sf.info(str(path)).frames > 0
     qtbot.wait(1000)
-    assert window.level_meter.value() > -30  # the voice peaks near -6 dBFS; the meter moves
-    window.toggle_recording()
-    assert not window.recorder.recording
+    assert window.toolbar.level_meter.value() > -30  # the voice peaks near -6 dBFS; the meter moves
+    window.toolbar.toggle_recording()
+    assert not window.toolbar.recorder.recording
     x, rate = sf.read(str(path), dtype="float32")
     assert rate == 16000 and len(x) / rate > 1.0
     assert dominant(x[len(x) // 4 :], rate) != pytest.approx(440, abs=3)  # the voice, not the tone
@@ -133,9 +133,9 @@ def test_record_a_recitation_then_analyse_and_play_it(pulse_voice, window, qtbot
                     and window.recording.path == path, timeout=20000)
     assert window.last_analysis.clip.probabilities.sum() == pytest.approx(1.0, abs=1e-6)
 
-    window.toggle_playback()
-    assert window.player.playing
-    qtbot.waitUntil(lambda: not window.player.playing, timeout=15000)
+    window.toolbar.toggle_playback()
+    assert window.toolbar.player.playing
+    qtbot.waitUntil(lambda: not window.toolbar.player.playing, timeout=15000)
     assert float(window.waveform.playhead.value()) == pytest.approx(window.recording.duration, abs=0.1)
 
 
@@ -144,7 +144,7 @@ def test_without_portaudio_the_app_still_analyses_and_says_why(make_window, qtbo
     monkeypatch.setattr(audio_io, "UNAVAILABLE_REASON", "PortAudio is not installed (test)")
     w = make_window()
     qtbot.waitUntil(lambda: w.ensemble is not None, timeout=20000)
-    assert not w.act_record.isEnabled() and "PortAudio is not installed" in w.audio_reason.text()
+    assert not w.toolbar.act_record.isEnabled() and "PortAudio is not installed" in w.toolbar.audio_reason.text()
     from tests.conftest import voice
 
     sf.write(tmp_path / "t.wav", voice(2.0, amp=0.3), 16000)
@@ -154,11 +154,11 @@ def test_without_portaudio_the_app_still_analyses_and_says_why(make_window, qtbo
 
 def test_the_input_stream_dying_mid_recording_keeps_what_was_recorded(pulse_voice, window, qtbot, tmp_path):
     path = start_recording(window, qtbot, tmp_path, 16000, "tajweed_voice")
-    with qtbot.waitSignal(window.recorder.failed, timeout=5000) as failed:
-        window.recorder._stream.abort()  # what PortAudio does when the device goes away
+    with qtbot.waitSignal(window.toolbar.recorder.failed, timeout=5000) as failed:
+        window.toolbar.recorder._stream.abort()  # what PortAudio does when the device goes away
     message, saved = failed.args
     assert "stopped" in message and saved == str(path)
-    assert not window.recorder.recording and window.act_record.text() == "● Record"
+    assert not window.toolbar.recorder.recording and window.toolbar.act_record.text() == "● Record"
     x, rate = sf.read(str(path), dtype="float32")
     assert len(x) / rate >= 1.0 and np.abs(x).max() > 0.1
     qtbot.waitUntil(lambda: getattr(window, "last_analysis", None) is not None and window.recording.path == path,

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from tajweed_desktop.core import audio
+from tests.app.conftest import write_voice
 from tests.conftest import LABELS4, need_data
 
 
@@ -45,8 +46,8 @@ def test_drop_file_and_folder_then_export(window, qtbot, tmp_path):
     drop(window, folder)
     qtbot.waitUntil(lambda: window.batch_worker is None and len(window.batch.results) == 5, timeout=30000)
     assert window.batch.model.rowCount() == 5
-    shown = [window.batch.proxy.index(r, 0).data().rsplit("/", 1)[-1] for r in range(5)]
-    assert shown == ["1.wav", "10.wav", "2.wav", "3.wav", "corrupt.wav"]  # file order until the user sorts
+    shown = [window.batch.proxy.index(r, 0).data() for r in range(5)]
+    assert shown == ["1.wav", "2.wav", "3.wav", "10.wav", "corrupt.wav"]  # natural order, relative names
     errors = [r for r in window.batch.results if not r.ok]  # the Kaggle copy of 3.wav holds 0.2 s of sound
     assert [e.path.name for e in errors] == ["3.wav", "corrupt.wav"] and "no recitation heard" in errors[0].error
     out = tmp_path / "export.csv"
@@ -131,15 +132,24 @@ def test_about_shows_the_version_and_the_model_card(make_window, qtbot):
     qtbot.waitUntil(lambda: w.ensemble is not None, timeout=30000)
     card = json.loads((bundle / "model.json").read_text())
     text = w.about_text()
-    assert __version__ in text and "rules14" in text and "ikhfa_syafawi" in text
-    assert f"{card['cross_validation']['macro_f1_mean']:.3f}" in text
+    assert __version__ in text and "rules14" in text and "Ikhfa shafawi" in text and "14 rules" in text
+    assert f"{card['cross_validation']['macro_f1_mean']:.2f}" in text
     assert f"{card['training_data']['clips']} clips" in text and "Running on CPU" in text
+    # no raw rule ids, development paths or jargon
+    assert "ikhfa_syafawi" not in text and card["training_data"]["source"] not in text and "F1" not in text
 
 
 def test_opening_a_file_analyses_it_once(window, qtbot, monkeypatch):
+    from tajweed_desktop.app import analysis_controller
+
     jobs = []
-    real = window._analyse_job
-    monkeypatch.setattr(window, "_analyse_job", lambda *a: jobs.append(a[1:]) or real(*a))
+    real = analysis_controller.analysis_job
+
+    def counted(ensemble, rec, start, end):
+        jobs.append((start, end))
+        return (yield from real(ensemble, rec, start, end))
+
+    monkeypatch.setattr(analysis_controller, "analysis_job", counted)
     for name in ("1.wav", "2.wav"):
         window.last_analysis = None
         window.open_file(str(need_data("tajweed4", "train", name)))
@@ -148,3 +158,87 @@ def test_opening_a_file_analyses_it_once(window, qtbot, monkeypatch):
     window.waveform.region.setRegion((0.5, 2.0))  # a user's selection still analyses that span
     qtbot.waitUntil(lambda: len(jobs) == 3 and not window.workers.busy, timeout=20000)
     assert jobs[-1] == (0.5, 2.0)
+
+
+
+
+def test_a_longer_clip_after_a_shorter_one_is_analysed_whole(window, qtbot, tmp_path):
+    """Bug: the waveform set the selection before its bounds, so a 16 s file opened after a 4 s one
+    was analysed as 0-4 s, with no timeline."""
+    short, long = write_voice(tmp_path / "short.wav", 4.0), write_voice(tmp_path / "long.wav", 16.0)
+    for path in (short, long):
+        window.last_analysis = None
+        window.open_file(str(path))
+        qtbot.waitUntil(lambda: window.last_analysis is not None and not window.workers.busy, timeout=30000)
+    assert window.waveform.selection() == pytest.approx((0.0, 16.0), abs=0.01)
+    assert window.last_analysis.duration == pytest.approx(16.0, abs=0.01)
+    assert window.last_analysis.timeline and window.last_analysis.timeline[-1].end == pytest.approx(16.0, abs=0.01)
+
+
+def test_a_folder_given_before_the_model_is_ready_runs_once_it_is(make_window, qtbot, tmp_path):
+    """Bug: `python -m tajweed_desktop FOLDER` said "no model is loaded" and never ran."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("a.wav", "b.wav"):
+        write_voice(folder / name, 2.0)
+    w = make_window()
+    assert w.ensemble is None  # still loading
+    w.open_path(str(folder))
+    qtbot.waitUntil(lambda: len(w.batch.results) == 2 and w.batch_worker is None, timeout=30000)
+    assert all(r.ok for r in w.batch.results) and w.tabs.currentIndex() == 1
+
+
+def test_drag_and_drop_of_a_file_and_a_folder_through_the_event_system(window, qtbot, tmp_path):
+    from PySide6.QtGui import QDragEnterEvent
+    from PySide6.QtWidgets import QApplication
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    clip = write_voice(folder / "one.wav", 2.0)
+    write_voice(folder / "two.wav", 2.0)
+    (folder / "notes.txt").write_text("not audio")
+
+    def send(path):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, enter)
+        assert enter.isAccepted()
+        dropped = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                             Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(window, dropped)
+        assert dropped.isAccepted()
+
+    window.last_analysis = None
+    send(clip)
+    qtbot.waitUntil(lambda: window.last_analysis is not None and window.last_analysis.path == clip, timeout=20000)
+    assert window.tabs.currentIndex() == 0
+    send(folder)
+    qtbot.waitUntil(lambda: len(window.batch.results) == 2 and window.batch_worker is None, timeout=30000)
+    assert window.tabs.currentIndex() == 1
+    # text that is not a file is refused at the door
+    mime = QMimeData()
+    mime.setText("hello")
+    enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    enter.ignore()
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()
+
+
+def test_esc_cancels_the_analysis_of_a_long_recording_and_then_a_batch(window, qtbot, tmp_path):
+    window.open_file(str(write_voice(tmp_path / "long.wav", 90.0)))
+    qtbot.waitUntil(lambda: window.panel.progress_host.isVisibleTo(window.panel), timeout=30000)
+    window.menus.act_cancel.trigger()  # Esc
+    qtbot.waitUntil(lambda: not window.workers.busy, timeout=30000)
+    assert window.last_analysis is None and "cancelled" in window.panel.verdict.text()
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(30):
+        write_voice(folder / f"{i}.wav", 1.0)
+    window.open_folder(str(folder))
+    qtbot.waitUntil(lambda: len(window.batch.results) >= 1, timeout=30000)
+    window.menus.act_cancel.trigger()
+    qtbot.waitUntil(lambda: window.batch_worker is None, timeout=30000)
+    assert "Cancelled" in window.batch.status.text()

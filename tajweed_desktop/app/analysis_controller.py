@@ -1,0 +1,188 @@
+"""Opening one recording and analysing it (or the selected span) in a worker: chunked, so a long
+recording shows progress and can be cancelled, and logged once per finished analysis."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from ..core.formats import CLIP_SECONDS
+from ..core.practice import percent
+from . import torch_import
+from .rule_panel import RulePanel
+from .waveform_view import WaveformView
+from .workers import WorkerSet
+
+if TYPE_CHECKING:
+    from ..core.audio import Recording
+    from ..core.progressive import Judged
+
+log = logging.getLogger("tajweed_desktop.analysis")
+
+
+def _load_recording(path: str) -> Recording:
+    torch_import.wait()
+    from ..core.audio import load_recording
+
+    return load_recording(path)
+
+
+def _span(rec: Recording, start: float, end: float) -> Recording:
+    """The span prepared exactly as a file of its own would be."""
+    from ..core.audio import recording_from_array
+
+    s, e = int(start * rec.sample_rate), int(end * rec.sample_rate)
+    return recording_from_array(rec.samples[s:e].numpy(), rec.sample_rate, rec.path)
+
+
+def analysis_job(ensemble, rec: Recording, start: float, end: float):
+    """A generator worker: yields (done, total) per chunk; returns (Judged, offset, whole)."""
+    from ..core.progressive import analyse_steps
+
+    whole = start <= 0.01 and end >= rec.duration - 0.01
+    if not whole:
+        rec = _span(rec, start, end)
+    judged = yield from analyse_steps(ensemble, rec, timeline=whole and rec.duration > CLIP_SECONDS)
+    return judged, (0.0 if whole else start), whole
+
+
+def log_line(judged: Judged, offset: float) -> str:
+    a, clip = judged.analysis, judged.analysis.clip
+    line = (f"analysed {a.path} {offset + judged.clip_start:.2f}–{offset + judged.clip_end:.2f} s: "
+            f"{clip.top_rule} {percent(clip.confidence)}")
+    return line + (" (uncertain)" if clip.uncertain else "")
+
+
+class AnalysisController(QObject):
+    opened = Signal(object)  # the Recording now shown
+    cleared = Signal()  # a file could not be opened: nothing is shown any more
+    analysed = Signal(object)  # the Analysis
+    failed = Signal(str, str)  # title, one line
+
+    def __init__(self, workers: WorkerSet, waveform: WaveformView, panel: RulePanel, parent=None):
+        super().__init__(parent)
+        self.workers = workers
+        self.waveform = waveform
+        self.panel = panel
+        self.ensemble = None
+        self.recording: Recording | None = None
+        self.last_analysis = None
+        self.last_judged: Judged | None = None
+        self.expected: str | None = None  # practice: the rule the learner means to recite
+        self.worker = None
+        self.waveform.selection_changed.connect(self._selection_changed)
+        self.panel.cancel_requested.connect(self.cancel)
+
+    def set_ensemble(self, ensemble) -> None:
+        """A new model (or none while one loads): an analysis by the old one would arrive with
+        the old rules, so it is cancelled, and the recording shown is analysed again."""
+        self.cancel()
+        self.ensemble = ensemble
+        if ensemble is not None:
+            self.panel.set_labels(list(ensemble.labels))
+            if self.recording is not None:
+                self.analyse()
+
+    def set_expected(self, label: str | None) -> None:
+        self.expected = label
+        if self.last_judged is not None:
+            self.panel.show_prediction(self.last_judged, self._where, self.expected)
+
+    # ---- opening -----------------------------------------------------------------------
+    def open_file(self, path: str) -> None:
+        self.panel.show_message(f"Reading {Path(path).name}…")
+        self.workers.start(_load_recording, path, on_result=self._opened, on_error=lambda e: self._open_failed(path, e))
+
+    def _open_failed(self, path: str, exc: Exception) -> None:
+        """Nothing of the previous clip stays: no waveform, no verdict, nothing for Space to play."""
+        self.cancel()
+        self.recording = self.last_analysis = self.last_judged = None
+        self.waveform.clear()
+        self.cleared.emit()
+        text = str(exc)
+        self.failed.emit("Cannot open", text if path in text or Path(path).name in text else f"{path}: {text}")
+
+    def _opened(self, rec: Recording) -> None:
+        self.recording = rec
+        self.last_analysis = self.last_judged = None
+        self.waveform.set_audio(rec.samples.numpy(), rec.sample_rate)
+        self.opened.emit(rec)
+        self.analyse()
+
+    # ---- analysis ----------------------------------------------------------------------
+    def _selection_changed(self, start: float, end: float) -> None:
+        if self.recording is not None:
+            self.analyse()
+
+    def analyse(self) -> None:
+        if self.ensemble is None or self.recording is None:
+            return
+        self.cancel()
+        start, end = self.waveform.selection()
+        self.panel.show_busy("Analysing…")
+        worker = self.workers.start(analysis_job, self.ensemble, self.recording, start, end,
+                                    on_yield=self._progress, on_result=self._analysed, on_error=self._analysis_failed)
+        self.worker = worker
+        # a worker's signals reach only the latest request: an older, cancelled one says nothing
+        key = id(worker)
+        worker.finished.connect(lambda: self._worker_done(key))
+
+    def _worker_done(self, key: int) -> None:
+        if self.worker is not None and id(self.worker) == key:
+            self.worker = None
+
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None
+
+    def cancel(self) -> bool:
+        """Stop the analysis in progress (Esc, or the panel's Cancel); True if there was one."""
+        if self.worker is None:
+            return False
+        worker, self.worker = self.worker, None
+        for signal in (worker.yielded, worker.returned, worker.errored):
+            try:
+                signal.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        worker.quit()
+        if self.last_judged is None:
+            self.panel.show_message("Analysis cancelled. Drag the shaded selection to analyse a part of the recording.")
+        else:
+            self.panel.show_prediction(self.last_judged, self._where, self.expected)
+        return True
+
+    def _progress(self, step) -> None:
+        done, total = step
+        self.panel.show_progress(done, total)
+
+    def _analysis_failed(self, exc: Exception) -> None:
+        self.panel.show_message(str(exc))
+        self.failed.emit("Cannot analyse", str(exc))
+
+    def _analysed(self, result) -> None:
+        judged, offset, whole = result
+        analysis = judged.analysis
+        if whole and analysis.duration > CLIP_SECONDS + 0.01:
+            self._where = (f"Judged {judged.clip_start:.2f}–{judged.clip_end:.2f} s, the middle 4 s of the "
+                           f"{analysis.duration:.1f} s recording; the timeline below judges every 4 s window.")
+        elif whole:
+            self._where = ""
+        else:
+            self._where = (f"Selection {offset:.2f}–{offset + analysis.duration:.2f} s"
+                           + (f", judged {offset + judged.clip_start:.2f}–{offset + judged.clip_end:.2f} s."
+                              if analysis.duration > CLIP_SECONDS + 0.01 else "."))
+        self.last_analysis, self.last_judged = analysis, judged
+        log.info(log_line(judged, offset))
+        self.panel.show_prediction(judged, self._where, self.expected)
+        if analysis.timeline:
+            centres = np.array([(t.start + t.end) / 2 for t in analysis.timeline])
+            probs = np.stack([t.prediction.probabilities for t in analysis.timeline])
+            self.waveform.set_timeline(list(analysis.clip.labels), centres, probs)
+        self.analysed.emit(analysis)
+
+    _where = ""

@@ -1,0 +1,62 @@
+"""Practice mode: a rule, or a word in a verse whose rule the shipped site table gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from tajweed_desktop.app.practice_bar import PracticeBar
+from tajweed_desktop.core import quran
+from tests.app.conftest import write_voice
+from tests.conftest import LABELS4
+
+
+@pytest.fixture
+def bar(qtbot):
+    b = PracticeBar()
+    qtbot.addWidget(b)
+    b.set_labels(LABELS4)
+    return b
+
+
+def test_choosing_a_rule_or_a_verse_word_gives_the_expected_rule(bar, qtbot):
+    got = []
+    bar.expected_changed.connect(got.append)
+    bar.choose_rule("Ikhfa")
+    assert got[-1] == "Ikhfa" and not bar.surah.isVisibleTo(bar)
+    bar.choose_site(112, 4, 2)  # لَمۡ یَكُن لَّهُۥ: noon before lam
+    assert got[-1] == "Idgham" and bar.surah.isVisibleTo(bar)
+    assert "<u>" in bar.verse.text() and "یَكُن" in bar.verse.text()
+    bar.choose_site(112, 4, 4)  # كُفُوًا أَحَدُۢ: tanween before hamzah
+    assert got[-1] == "Izhar"
+    bar.choose_rule(None)
+    assert got[-1] is None
+
+
+def test_the_14_rule_bundle_gets_its_own_labels(qtbot):
+    b = PracticeBar()
+    qtbot.addWidget(b)
+    labels = ["idgham_bighunnah", "idgham_bilaghunnah", "ikhfa", "iqlab", "izhar", "mad_asli"]
+    b.set_labels(labels)
+    b.choose_site(112, 4, 2)
+    assert b.expected() == "idgham_bilaghunnah"
+
+
+def test_practice_in_the_window_answers_for_the_chosen_verse(window, qtbot, tmp_path):
+    from tajweed_desktop.core.practice import practice_answer
+
+    window.practice.choose_site(2, 2, 6)  # هُدࣰى لِّلۡمُتَّقِینَ: Idgham
+    window.open_file(str(write_voice(tmp_path / "clip.wav", 2.0)))
+    qtbot.waitUntil(lambda: window.last_analysis is not None and not window.workers.busy, timeout=30000)
+    text = window.panel.practice.text()
+    assert practice_answer(window.last_analysis.clip, "Idgham")[1:] in text
+    assert quran.ATTRIBUTION in window.practice.source.text()
+
+
+def test_without_the_quran_data_the_bar_offers_rules_only(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setattr(quran, "DATA", tmp_path)
+    b = PracticeBar()
+    qtbot.addWidget(b)
+    b.set_labels(LABELS4)
+    assert [b.mode.itemData(i) for i in range(b.mode.count())] == [None, *LABELS4]
+    b.choose_rule("Iqlab")
+    assert b.expected() == "Iqlab"
