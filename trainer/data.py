@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from tajweed_desktop.core import audio
 from tajweed_desktop.core.errors import TajweedError
+from tajweed_desktop.core.hashing import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Dataset:
     recordings: list[audio.Recording]
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
+    _hashes: list[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.roots:
@@ -78,22 +80,18 @@ class Dataset:
 
     def content_hashes(self) -> list[str]:
         """sha256 of each kept file's bytes: equal for byte-identical clips."""
-        if not hasattr(self, "_hashes"):
-            self._hashes = [_file_sha256(it.path) for it in self.items]
+        if self._hashes is None:  # read once: the split, the fingerprint and the card all need them
+            self._hashes = [sha256_of(it.path) for it in self.items]
         return self._hashes
 
     def fingerprint(self) -> str:
         """sha256 over every kept file's relative path, label and content."""
         h = hashlib.sha256()
+        hashes = dict(zip(map(id, self.items), self.content_hashes()))
         for it in sorted(self.items, key=lambda i: i.key if len(self.roots) > 1 else str(i.path)):
             h.update(f"{self.name(it)}\t{it.label}\t".encode())
-            h.update(bytes.fromhex(_file_sha256(it.path)))
+            h.update(bytes.fromhex(hashes[id(it)]))
         return h.hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 def detect_layout(root: Path) -> str:
