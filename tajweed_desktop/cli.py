@@ -62,7 +62,7 @@ def _timeline_lines(r: FileResult) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .core.ensemble import Ensemble  # torch loads here, after argument errors are reported
+    from .core.ensemble import Ensemble  # the runtimes load here, after argument errors are reported
 
     model = args.model or default_bundle_path()
     if args.model is not None and not args.model.exists() and (bundled_models_dir() / args.model / "model.json").exists():
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     if judged:
         print(f"expected rules: {tally(judged).summary()}", file=sys.stderr)
     print(f"{len(results) - failed} of {len(results)} file(s) checked with {ensemble.bundle.name} "
-          f"on {ensemble.device.type.upper()}" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
+          f"on {ensemble.device.upper()}" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -23,7 +23,7 @@ FEATURES = [
 
 
 def voice_features(rec: audio.Recording) -> np.ndarray:
-    x = rec.samples.numpy().astype(np.float64)
+    x = rec.samples.astype(np.float64)
     pitch = parselmouth.Sound(x, sampling_frequency=rec.sample_rate).to_pitch(pitch_floor=60.0, pitch_ceiling=500.0)
     f0 = pitch.selected_array["frequency"]
     voiced = f0[f0 > 0]

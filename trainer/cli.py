@@ -1,4 +1,4 @@
-"""`python -m trainer`: train, resume, assemble a bundle, or evaluate one."""
+"""`python -m trainer`: train, resume, assemble a bundle, evaluate one, or add ONNX heads to one."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from . import data as data_mod
 from .folds import STRATEGIES, SplitError, check_strategy
 from .recipe import Recipe, RecipeError, load_recipe, recipe_names
 
-COMMANDS = ("train", "resume", "assemble", "evaluate")
+COMMANDS = ("train", "resume", "assemble", "evaluate", "export-onnx")
 
 
 class UsageError(Exception):
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="k-fold training (the default command)",
                        epilog="Other commands: resume RUN_DIR, assemble RUN_DIR --export DIR, evaluate --model DIR "
-                              "--data DIR (python -m trainer COMMAND --help).")
+                              "--data DIR, export-onnx BUNDLE... (python -m trainer COMMAND --help).")
     _source_args(t)
     t.add_argument("--recipe", default="default",
                    help=f"a recipe in trainer/configs ({', '.join(recipe_names())}) or a JSON file")
@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     _source_args(e)
     e.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+    x = sub.add_parser("export-onnx", help="add ONNX heads (what the app runs without torch) to bundles "
+                                           "written before they existed; weights and card otherwise unchanged")
+    x.add_argument("bundles", type=Path, nargs="+")
     return ap
 
 
@@ -221,6 +225,15 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_export_onnx(args) -> int:
+    from tajweed_desktop.core.onnx_export import export_bundle_heads
+
+    for path in args.bundles:
+        b = export_bundle_heads(path)
+        print(f"{path}: {b.onnx_path.name} written, sha256 {b.card['heads_onnx']['sha256'][:16]}…")
+    return 0
+
+
 def training_overlap(card: dict, ds: data_mod.Dataset) -> int:
     """How many of these clips (by content) the bundle was trained on: from the card's clip
     hashes, or, for older cards, the whole data set's fingerprint."""
@@ -244,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_resume(args)
         if args.command == "assemble":
             return cmd_assemble(args)
+        if args.command == "export-onnx":
+            return cmd_export_onnx(args)
         return cmd_evaluate(args)
     except UsageError as exc:
         print(f"python -m trainer {args.command}: error: {exc}", file=sys.stderr)

@@ -29,7 +29,7 @@ DEFAULT_CACHE = Path("runs") / "feature-cache"
 
 def inference_clip(rec: audio.Recording) -> torch.Tensor:
     """The model input for a whole recording, as `Ensemble.analyse` prepares it."""
-    return audio.model_clip(rec)[0]
+    return torch.from_numpy(audio.model_clip(rec)[0])
 
 
 def clip_key(clip: torch.Tensor) -> str:
@@ -40,7 +40,7 @@ def clip_variants(rec: audio.Recording, cfg: AugmentConfig, n_variants: int) -> 
     """[the inference clip, n_variants augmented clips]; the same every run."""
     clean = inference_clip(rec)
     seed = int(clip_key(clean)[:12], 16)
-    speech = rec.speech()
+    speech = torch.from_numpy(rec.speech())
     out = [clean]
     for v in range(1, n_variants + 1):
         out.append(augment(speech, cfg, torch.Generator().manual_seed(seed + v)))

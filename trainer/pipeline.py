@@ -11,7 +11,8 @@ import numpy as np
 from tajweed_desktop.core import bundle as bundle_mod
 from tajweed_desktop.core import frontend
 from tajweed_desktop.core.atomic import atomic_write_text
-from tajweed_desktop.core.ensemble import resolve_device
+from tajweed_desktop.core.onnx_export import heads_onnx
+from tajweed_desktop.core.torch_heads import resolve_device
 from tajweed_desktop.core.model import FRAME_ARCHITECTURE
 
 from . import baseline
@@ -162,4 +163,6 @@ def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path
         front_end=frontend.spec() if uses_frames else None,
         architecture=FRAME_ARCHITECTURE if uses_frames else None,
     )
-    return bundle_mod.save_bundle(target, card, states, report_dir=run_dir / "report")
+    # the heads the app runs without torch, exported from the very states written beside them
+    return bundle_mod.save_bundle(target, card, states, report_dir=run_dir / "report",
+                                  heads_onnx=heads_onnx(card, states))

@@ -20,7 +20,7 @@ from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
 from tajweed_desktop.core.atomic import atomic_path, atomic_write_text
-from tajweed_desktop.core.ensemble import resolve_device
+from tajweed_desktop.core.torch_heads import resolve_device
 from tajweed_desktop.core.model import CNN1D, FrameCNN1D
 
 from .augment import augment
@@ -101,7 +101,7 @@ class RawExamples:
     def training(self, ids: list[int], gen: torch.Generator) -> torch.Tensor:
         for i in ids:
             if i not in self._speech:  # trimmed once, augmented every epoch
-                self._speech[i] = self.ds.recordings[i].speech()
+                self._speech[i] = torch.from_numpy(self.ds.recordings[i].speech())
         return torch.stack([augment(self._speech[i], self.cfg, gen) for i in ids]).unsqueeze(1)
 
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.formats import CLIP_SECONDS
 from ..core.practice import percent
-from . import torch_import
+from . import native_import
 from .rule_panel import RulePanel
 from .waveform_view import WaveformView
 from .workers import WorkerSet
@@ -25,7 +25,7 @@ log = logging.getLogger("tajweed_desktop.analysis")
 
 
 def _load_recording(path: str) -> Recording:
-    torch_import.wait()
+    native_import.wait()
     from ..core.audio import load_recording
 
     return load_recording(path)
@@ -36,7 +36,7 @@ def _span(rec: Recording, start: float, end: float) -> Recording:
     from ..core.audio import recording_from_array
 
     s, e = int(start * rec.sample_rate), int(end * rec.sample_rate)
-    return recording_from_array(rec.samples[s:e].numpy(), rec.sample_rate, rec.path)
+    return recording_from_array(rec.samples[s:e], rec.sample_rate, rec.path)
 
 
 def analysis_job(ensemble, rec: Recording, start: float, end: float):
@@ -109,7 +109,7 @@ class AnalysisController(QObject):
     def _opened(self, rec: Recording) -> None:
         self.recording = rec
         self.last_analysis = self.last_judged = None
-        self.waveform.set_audio(rec.samples.numpy(), rec.sample_rate)
+        self.waveform.set_audio(rec.samples, rec.sample_rate)
         self.opened.emit(rec)
         self.analyse()
 

@@ -19,7 +19,7 @@ from .settings import AppSettings
 from .themes import apply_theme
 
 log = logging.getLogger("tajweed_desktop")
-STARTUP_PROBE = "TAJWEED_STARTUP_PROBE"  # bench/: write startup timings to this JSON file and quit
+STARTUP_PROBE = "TAJWEED_STARTUP_PROBE"  # bench/, tests: write startup timings to this JSON file and quit
 _dialog_open = False
 
 
@@ -67,24 +67,55 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     app.processEvents()  # expose and paint now, so the time below is the window on screen
     shown = time.time()
-    from . import torch_import
+    from . import native_import
 
-    torch_import.start()  # now, not before: the import competes with building the window for the GIL
+    native_import.start()  # now, not before: the import competes with building the window for the GIL
     log.info("window on screen %.2f s after main() started", time.perf_counter() - started)
     window.model_changed.connect(lambda ok: log.info("model %s %.2f s after main() started",
                                                      "ready" if ok else "failed", time.perf_counter() - started))
     if os.environ.get(STARTUP_PROBE):
-        window.model_changed.connect(lambda ok: _write_probe(os.environ[STARTUP_PROBE], shown, ok, app))
+        clip = argv[1] if len(argv) > 1 and not os.path.isdir(argv[1]) else None
+        probe = _StartupProbe(os.environ[STARTUP_PROBE], shown, window, app, clip)  # noqa: F841  (held while the app runs)
     if len(argv) > 1:
         window.open_path(argv[1])
     return app.exec()
 
 
-def _write_probe(path: str, shown: float, ok: bool, app) -> None:
-    """Startup timings as absolute times, so the launcher can subtract its own start time."""
-    with open(path, "w") as f:
-        json.dump({"window_shown": shown, "model_ready": time.time(), "model_ok": ok, "rss_mb": resident_mb()}, f)
-    app.quit()
+class _StartupProbe:
+    """Writes startup timings as JSON and quits, once: when the model is ready (or failed), or,
+    with a file on the command line, when that file's analysis has finished (or failed), so a
+    launcher can also see what the analysis imported. Times are absolute, so the launcher can
+    subtract its own start time. Keys: window_shown, model_ready, model_ok, rss_mb,
+    torch_imported; with a file also clip, analysed (the time), top_rule or analysis_error."""
+
+    def __init__(self, path: str, shown: float, window, app, clip: str | None):
+        self.path, self.app, self.clip = path, app, clip
+        self.record: dict = {"window_shown": shown}
+        self.written = False
+        window.model_changed.connect(self._model_changed)
+        if clip is not None:
+            window.analysis.analysed.connect(lambda analysis: self._analysed(top_rule=analysis.clip.top_rule))
+            window.analysis.failed.connect(lambda title, text: self._analysed(analysis_error=f"{title}: {text}"))
+
+    def _model_changed(self, ok: bool) -> None:
+        if "model_ready" in self.record:
+            return
+        self.record.update(model_ready=time.time(), model_ok=ok)
+        if self.clip is None or not ok:  # without a model no analysis will come
+            self._write()
+
+    def _analysed(self, **outcome) -> None:
+        self.record.update(clip=self.clip, analysed=time.time(), **outcome)
+        self._write()
+
+    def _write(self) -> None:
+        if self.written:
+            return
+        self.written = True
+        self.record.update(rss_mb=resident_mb(), torch_imported="torch" in sys.modules)
+        with open(self.path, "w") as f:
+            json.dump(self.record, f)
+        self.app.quit()
 
 
 if __name__ == "__main__":

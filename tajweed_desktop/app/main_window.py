@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
 
     def _model_ready(self, ensemble) -> None:
         note = f" — {ensemble.device_note}" if ensemble.device_note else ""
-        self.device_label.setText(f"model: {ensemble.bundle.name} on {ensemble.device.type.upper()}{note}")
+        self.device_label.setText(f"model: {ensemble.bundle.name} on {ensemble.device.upper()}{note}")
         self.menus.ensemble = ensemble
         self.menus.mark_model()
         self.practice.set_labels(list(ensemble.labels))

@@ -40,7 +40,7 @@ def about_text(ensemble) -> str:
             text += (f"; a model that hears only the voice's pitch and loudness scored {base:.2f}, so part of that "
                      "score may come from the voice rather than the rule")
         text += ". Treat its answers as a second opinion, not a teacher's.</p>"
-    return text + f"<p>Running on {ensemble.device.type.upper()} in {ensemble.precision}.</p>"
+    return text + f"<p>Running on {ensemble.device.upper()} in {ensemble.precision}.</p>"
 
 
 class Menus(QObject):

@@ -11,17 +11,35 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import TajweedError
 from ..core.paths import bundled_models_dir, default_bundle_path, no_bundle_help
-from . import torch_import
+from . import native_import
 from .workers import WorkerSet
 
 
-def _load_ensemble(path: str, device: str):
-    torch_import.wait()
-    from ..core.ensemble import Ensemble
+def _build(bundle, device: str):
+    from ..core import ensemble as core_ensemble
 
-    ensemble = Ensemble.from_path(path, device=device)
+    ensemble = core_ensemble.Ensemble(bundle, device=device)
     ensemble.warm_up()
     return ensemble
+
+
+def _load_ensemble(path: str, device: str):
+    """The loader's pool worker: reads the bundle, imports torch only if its plan needs it, then
+    builds and warms up the Ensemble on a plain Python thread that it waits for.
+
+    The model is built off the pool thread for both runtimes, one path rather than two: with
+    torch, the pool thread once sat forever inside a torch op while building (and pool threads
+    are where pybind11's thread-state bookkeeping goes wrong, see native_import); with ONNX
+    Runtime it costs one thread start and keeps CTranslate2's and ONNX Runtime's first work
+    (loading the encoder, the sessions) off the pool as well."""
+    native_import.wait()
+    from ..core.bundle import load_bundle
+    from ..core.ensemble import plan_heads
+
+    bundle = load_bundle(path)
+    if plan_heads(bundle, device).runtime == "torch":
+        native_import.require_torch()
+    return native_import.on_plain_thread(_build, bundle, device, name="build-model")
 
 
 def setting_for(path: str | Path) -> str:

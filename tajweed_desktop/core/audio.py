@@ -1,5 +1,8 @@
 """Decode, mix, resample and normalise recordings; cut the model's 4 s clips and sliding windows.
 
+numpy, libsndfile and libsoxr only (no torch, no scipy): the app and the checker run on a CPU without
+PyTorch, and without scipy.signal's 74 MB import.
+
 Training and inference both go through `load_recording` / `recording_from_array` and then
 `fixed_clip` or `sliding_windows`, so a clip is prepared identically everywhere.
 
@@ -33,11 +36,10 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import torch
-from scipy.signal import butter, sosfiltfilt
-import torchaudio.functional as AF
+import soxr
 
 from . import speech as vad
+from .highpass import zero_phase_highpass
 from .errors import (
     EmptyAudioError,
     NoSoundError,
@@ -56,7 +58,6 @@ TARGET_RMS_DBFS = -20.0
 LEVEL_PERCENTILE = 90.0  # speech frames' RMS is capped at this percentile of them before averaging
 LEVEL_RANGE_DB = 30.0  # ... and speech frames more than this below that percentile are left out
 DC_HIGHPASS_HZ = 20.0
-_DC_SOS = butter(2, DC_HIGHPASS_HZ, btype="highpass", fs=SAMPLE_RATE, output="sos")
 CLICK_DB = 12.0  # a 20 ms frame this far above that percentile is a click, not a syllable: muted
 GATE_DB = 20.0  # sound within this many dB below the speech level counts as active
 JOIN_GAP_SECONDS = 0.3  # active sound separated from speech by a shorter pause belongs to it
@@ -99,7 +100,7 @@ def _db_to_amp(db: float) -> float:
 class Recording:
     """A mono, 16 kHz, level-normalised recording ready to be cut into model inputs."""
 
-    samples: torch.Tensor  # (T,) float32
+    samples: np.ndarray  # (T,) float32
     path: Path | None
     original_rate: int
     channels: int
@@ -123,7 +124,7 @@ class Recording:
             return start, end
         return max(start, int(frames[0]) * hop - margin), min(end, (int(frames[-1]) + 1) * hop + margin)
 
-    def speech(self) -> torch.Tensor:
+    def speech(self) -> np.ndarray:
         """The recording without its leading and trailing silence: what the model is trained on."""
         start, end = self.speech_bounds()
         return self.samples[start:end]
@@ -139,7 +140,7 @@ class Recording:
 class Window:
     start: float  # seconds into the recording
     end: float
-    samples: torch.Tensor  # (CLIP_SAMPLES,)
+    samples: np.ndarray  # (CLIP_SAMPLES,) float32
 
 
 _SPECIAL_FILES = [
@@ -246,32 +247,33 @@ def _first_line(exc: Exception) -> str:
     return re.sub(r"^Error opening .*?: ", "", text[0]) if text else type(exc).__name__
 
 
-def resample(samples: torch.Tensor, orig_rate: int, new_rate: int = SAMPLE_RATE) -> torch.Tensor:
+def resample(samples: np.ndarray, orig_rate: int, new_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """libsoxr's high-quality resampler (python-soxr, as librosa uses), float32 in and out."""
     if orig_rate == new_rate:
         return samples
-    return AF.resample(samples, orig_rate, new_rate)
+    return soxr.resample(np.asarray(samples, np.float32), orig_rate, new_rate, quality="HQ")
 
 
-def frame_rms(samples: torch.Tensor | np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
+def frame_rms(samples: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     """RMS per FRAME_SECONDS frame (the last partial frame included)."""
     n = max(1, int(rate * FRAME_SECONDS))
-    x = np.asarray(samples.detach().cpu().numpy() if isinstance(samples, torch.Tensor) else samples, np.float64)
+    x = np.asarray(samples, np.float64)
     pad = (-len(x)) % n
     if pad:
         x = np.concatenate([x, np.zeros(pad)])
     return np.sqrt(np.mean(x.reshape(-1, n) ** 2, axis=1))
 
 
-def remove_dc(samples: torch.Tensor) -> torch.Tensor:
+def remove_dc(samples: np.ndarray) -> np.ndarray:
     """Subtract the mean, then a zero-phase high-pass at DC_HIGHPASS_HZ for what the mean misses
     (an offset that drifts); a voice (70 Hz and up) passes unchanged."""
-    if samples.numel() == 0:
+    if samples.size == 0:
         return samples
-    x = samples.detach().cpu().numpy().astype(np.float64)
+    x = samples.astype(np.float64)
     x -= x.mean()
-    if x.size > 3 * _DC_SOS.shape[0] * 2 * 3:  # sosfiltfilt's edge padding needs some length
-        x = sosfiltfilt(_DC_SOS, x)
-    return torch.from_numpy(x.astype(np.float32))
+    if x.size > 3 * 3 * 2:  # the filter's edge padding needs some length
+        x = zero_phase_highpass(x, DC_HIGHPASS_HZ, SAMPLE_RATE)
+    return x.astype(np.float32)
 
 
 def _speech_levels(rms: np.ndarray, speech: np.ndarray) -> tuple[float, float]:
@@ -311,12 +313,12 @@ def active_frames(rms: np.ndarray, speech: np.ndarray, level: float) -> np.ndarr
     return out
 
 
-def normalise(samples: torch.Tensor, path: Path | None = None) -> tuple[torch.Tensor, float, np.ndarray, np.ndarray]:
+def normalise(samples: np.ndarray, path: Path | None = None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     """Remove DC, find the speech, mute clicks, scale the speech level to TARGET_RMS_DBFS.
 
     Returns (samples, gain in dB, active mask, speech mask), masks per FRAME_SECONDS frame.
     Raises NoSoundError for a silent recording, NoSpeechError when no voice is heard."""
-    x = samples.detach().cpu().numpy().astype(np.float32, copy=False)  # numpy: small torch ops stall on a busy host
+    x = np.asarray(samples, np.float32)
     centred = x - x.mean(dtype=np.float64).astype(np.float32) if x.size else x
     peak = float(np.abs(centred).max()) if centred.size else 0.0
     if peak < _db_to_amp(NO_SOUND_PEAK_DBFS):
@@ -333,37 +335,36 @@ def normalise(samples: torch.Tensor, path: Path | None = None) -> tuple[torch.Te
         hop = int(FRAME_SECONDS * SAMPLE_RATE)
         muted = np.repeat(clicks, hop)[: x.size]
         x = np.where(muted, np.float32(x[~muted].mean()), x)  # its DC too, not a hole
-    samples = torch.from_numpy(np.ascontiguousarray(x))
-    samples = remove_dc(samples)  # after the muting: a DC pulse moves neither the mean nor the filter
+    samples = remove_dc(np.ascontiguousarray(x))  # after the muting: a DC pulse moves neither the mean nor the filter
     rms = frame_rms(samples)
     level, _ = _speech_levels(rms, voiced)
     if level <= 0:  # speech frames of digital silence: the VAD heard a voice in zeros
         raise NoSpeechError(path, "the speech frames hold no sound")
     gain = _db_to_amp(TARGET_RMS_DBFS) / level
-    return samples * gain, 20 * math.log10(gain), active_frames(rms, voiced, level), voiced
+    return samples * np.float32(gain), 20 * math.log10(gain), active_frames(rms, voiced, level), voiced
 
 
 def recording_from_array(
-    samples: np.ndarray | torch.Tensor,
+    samples: np.ndarray,
     rate: int,
     path: str | Path | None = None,
     channels: int = 1,
 ) -> Recording:
     """Prepare samples already in memory (a microphone buffer, a decoded file)."""
     path = None if path is None else Path(path)
-    x = torch.as_tensor(np.asarray(samples, dtype=np.float32))
+    x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 2:  # (frames, channels) as soundfile and sounddevice give it
         channels = x.shape[1]
-        x = x.mean(dim=1)
-    if x.numel() == 0:
+        x = x.mean(axis=1, dtype=np.float32)
+    if x.size == 0:
         raise EmptyAudioError(path)
-    if not torch.isfinite(x).all():
+    if not np.isfinite(x).all():
         raise UnreadableAudioError(path, "it holds NaN or infinite samples")
-    if x.numel() < MIN_SECONDS * rate:
-        raise TooShortError(path, f"{x.numel() / rate * 1000:.0f} ms; at least {MIN_SECONDS * 1000:.0f} ms needed")
+    if x.size < MIN_SECONDS * rate:
+        raise TooShortError(path, f"{x.size / rate * 1000:.0f} ms; at least {MIN_SECONDS * 1000:.0f} ms needed")
     x = resample(x, rate)
     x, gain_db, active, voiced = normalise(x, path)
-    return Recording(x.contiguous(), path, rate, channels, gain_db, active, voiced=voiced)
+    return Recording(np.ascontiguousarray(x), path, rate, channels, gain_db, active, voiced=voiced)
 
 
 def load_recording(path: str | Path, max_seconds: float = MAX_SECONDS) -> Recording:
@@ -377,18 +378,18 @@ def clip_start(n_samples: int, length: int = CLIP_SAMPLES) -> int:
     return max(0, (n_samples - length) // 2)
 
 
-def fixed_clip(samples: torch.Tensor, length: int = CLIP_SAMPLES) -> torch.Tensor:
+def fixed_clip(samples: np.ndarray, length: int = CLIP_SAMPLES) -> np.ndarray:
     """The recipe's clip: centre crop when longer, zero pad at the end when shorter."""
     n = samples.shape[-1]
     if n > length:
         start = clip_start(n, length)
         return samples[..., start : start + length]
     if n < length:
-        return torch.nn.functional.pad(samples, (0, length - n))
+        return np.pad(samples, [(0, 0)] * (samples.ndim - 1) + [(0, length - n)])
     return samples
 
 
-def model_clip(recording: Recording) -> tuple[torch.Tensor, float, float]:
+def model_clip(recording: Recording) -> tuple[np.ndarray, float, float]:
     """The model's input for a whole recording, and the span (seconds) it covers.
 
     Leading and trailing silence is trimmed first, so a clip recorded with a second of silence
@@ -434,7 +435,7 @@ def sliding_windows(recording: Recording, hop_seconds: float = 1.0) -> list[Wind
         e = min(s + CLIP_SAMPLES, x.shape[-1])
         a, b = recording.speech_bounds(s, e)  # trimmed like a whole recording, so inputs match training
         gain = window_level_gain(recording, a, b)
-        windows.append(Window(s / rate, e / rate, fixed_clip(x[a:b] * gain)))
+        windows.append(Window(s / rate, e / rate, fixed_clip(x[a:b] * np.float32(gain))))
     return windows
 
 

@@ -1,7 +1,9 @@
-"""Model bundles: one safetensors weights file per fold plus a `model.json` model card.
+"""Model bundles: one safetensors weights file per fold, the folds' heads as one ONNX graph
+(`folds.onnx`, what the app runs on a CPU without torch) and a `model.json` model card.
 
-Nothing in a bundle is ever unpickled: weights are safetensors and every file's sha256 is
-checked against the card before it is read.
+Nothing in a bundle is ever unpickled: weights are safetensors and ONNX, and every file's sha256
+is checked against the card before it is read. Loading needs no torch: the weights are read as
+numpy arrays and checked against `architectures.state_shapes`.
 
 Format 1 cards describe a CNN1D on the raw waveform. Format 2 cards may name a speech front end
 (`front_end`, with the sha256 of its weights) and a FrameCNN1D over its frames; the card's
@@ -16,29 +18,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
+import numpy as np
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.numpy import load_file, save_file
 
 from . import audio, frontend
 from .atomic import atomic_directory
 from .errors import BundleError
 from .hashing import sha256_of
-from .model import ARCHITECTURE, CNN1D, build_model
+from .architectures import ARCHITECTURE, state_shapes
 
 FORMAT_VERSION = 2  # cards with a front end; raw-waveform cards are still written as 1
 READABLE_VERSIONS = (1, 2)
 CARD_NAME = "model.json"
 DEFAULT_UNCERTAINTY = {"min_confidence": 0.5, "min_agreement": 0.6, "min_active_seconds": 0.3}
+ONNX_FILE = "folds.onnx"
+ONNX_OPSET = 17
 
 
 @dataclass
 class Bundle:
-    """A loaded, verified bundle: the card and one state dict per fold."""
+    """A loaded, verified bundle: the card, one state dict per fold (numpy arrays) and the
+    folds' ONNX graph when the bundle has one (bundles exported before it have not)."""
 
     path: Path
     card: dict[str, Any]
-    fold_states: list[dict[str, torch.Tensor]] = field(repr=False)
+    fold_states: list[dict[str, np.ndarray]] = field(repr=False)
+    onnx_path: Path | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -61,13 +67,9 @@ class Bundle:
         """The speech front end the fold models read, or None for raw-waveform models."""
         return self.card.get("front_end")
 
-    def build_models(self) -> list[torch.nn.Module]:
-        models = []
-        for state in self.fold_states:
-            m = build_model(self.card.get("architecture", ARCHITECTURE), len(self.labels))
-            m.load_state_dict(state)
-            models.append(m.eval())
-        return models
+    @property
+    def architecture(self) -> dict[str, Any]:
+        return self.card.get("architecture", ARCHITECTURE)
 
 
 def new_card(
@@ -105,12 +107,15 @@ def new_card(
 def save_bundle(
     target: str | Path,
     card: dict[str, Any],
-    fold_states: list[dict[str, torch.Tensor]],
+    fold_states: list[dict[str, Any]],
     report_dir: str | Path | None = None,
+    heads_onnx: bytes | None = None,
 ) -> Path:
     """Write a bundle folder atomically: it appears complete at `target` or not at all.
 
-    `report_dir`, when given, is copied in as `report/` (the training report behind the card).
+    `fold_states` hold arrays (numpy, or CPU torch tensors). `report_dir`, when given, is copied
+    in as `report/` (the training report behind the card). `heads_onnx` is the folds' graph
+    (`trainer/onnx_export.py` makes it), written as ONNX_FILE with its sha256 in the card.
     """
     target = Path(target)
     card = dict(card)
@@ -120,10 +125,18 @@ def save_bundle(
         folds = []
         for k, state in enumerate(fold_states, start=1):
             fname = f"fold{k}.safetensors"
-            tensors = {key: t.detach().cpu().contiguous() for key, t in state.items()}
+            tensors = {key: np.asarray(t).copy(order="C") for key, t in state.items()}
             save_file(tensors, str(tmp / fname), metadata={"fold": str(k)})
             folds.append({"fold": k, "file": fname, "sha256": sha256_of(tmp / fname)})
         card["folds"] = folds
+        card.pop("heads_onnx", None)
+        if heads_onnx is not None:
+            (tmp / ONNX_FILE).write_bytes(heads_onnx)
+            card["heads_onnx"] = {
+                "file": ONNX_FILE, "sha256": sha256_of(tmp / ONNX_FILE), "opset": ONNX_OPSET,
+                "input": "frames (batch, 512, 200)" if card.get("front_end") else "clips (batch, 1, 64000)",
+                "output": "logits (folds, batch, labels), BatchNorm folded, before the temperature",
+            }
         (tmp / CARD_NAME).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return target
 
@@ -187,59 +200,37 @@ def load_bundle(path: str | Path) -> Bundle:
     card = read_card(path)
     n_labels = len(card["labels"])
     arch = card.get("architecture", ARCHITECTURE)
-    expected = build_model(arch, n_labels).state_dict()
+    expected = state_shapes(arch, n_labels)
     states = []
     for entry in card["folds"]:
-        fname = Path(str(entry.get("file", "")))
-        if fname.name != str(fname) or not fname.name.endswith(".safetensors"):
-            raise BundleError(path, f"weights file {fname} is not a safetensors file inside the bundle")
-        wpath = path / fname
-        if not wpath.is_file():
-            raise BundleError(path, f"weights file {fname} is missing")
-        if sha256_of(wpath) != entry.get("sha256"):
-            raise BundleError(path, f"weights file {fname} does not match its sha256 in {CARD_NAME} (damaged or changed)")
+        wpath = _verified_file(path, entry, ".safetensors")
+        fname = wpath.name
         try:
             state = load_file(str(wpath))
         except (SafetensorError, OSError, ValueError) as exc:
             raise BundleError(path, f"weights file {fname} is unreadable ({exc})") from None
         if state.keys() != expected.keys():
             raise BundleError(path, f"weights file {fname} does not hold a {arch.get('name', 'CNN1D')}")
-        for key, tensor in expected.items():
-            if state[key].shape != tensor.shape:
+        for key, shape in expected.items():
+            if state[key].shape != shape:
                 raise BundleError(
                     path,
                     f"weights file {fname}: {key} has shape {tuple(state[key].shape)}, "
-                    f"expected {tuple(tensor.shape)} for {n_labels} labels",
+                    f"expected {shape} for {n_labels} labels",
                 )
         states.append(state)
-    return Bundle(path, card, states)
+    onnx = card.get("heads_onnx")
+    return Bundle(path, card, states, _verified_file(path, onnx, ".onnx") if onnx is not None else None)
 
 
-def import_notebook_checkpoints(
-    checkpoints: list[str | Path], labels: list[str], target: str | Path, name: str | None = None
-) -> Path:
-    """Turn the teaching notebook's `fold{k}_best.pt` files into a bundle.
-
-    The notebook saved pickles ({model_state_dict, optimizer_state_dict, epoch, f1, fold});
-    they are read with `weights_only=True`, which refuses anything but tensors and plain data.
-    """
-    states, scores = [], []
-    for ckpt in checkpoints:
-        try:
-            data = torch.load(ckpt, map_location="cpu", weights_only=True)
-        except Exception as exc:  # torch raises several types for a refused or damaged pickle
-            raise BundleError(Path(ckpt), f"not a loadable notebook checkpoint ({str(exc).splitlines()[0]})") from None
-        state = data.get("model_state_dict", data) if isinstance(data, dict) else None
-        if not isinstance(state, dict):
-            raise BundleError(Path(ckpt), "holds no model_state_dict")
-        model = CNN1D(len(labels))
-        try:
-            model.load_state_dict(state)
-        except RuntimeError as exc:
-            raise BundleError(Path(ckpt), f"does not match CNN1D with {len(labels)} labels ({str(exc).splitlines()[0]})") from None
-        states.append(model.state_dict())
-        if isinstance(data, dict) and "f1" in data:
-            scores.append(float(data["f1"]))
-    cv = {"source": "notebook checkpoints", "fold_macro_f1": scores} if scores else {}
-    card = new_card(name or Path(target).name, labels, cross_validation=cv)
-    return save_bundle(target, card, states)
+def _verified_file(path: Path, entry: Any, suffix: str) -> Path:
+    """The bundle file a card entry ({"file", "sha256"}) names, once its sha256 matches."""
+    fname = Path(str(entry.get("file", "") if isinstance(entry, dict) else ""))
+    if fname.name != str(fname) or not fname.name.endswith(suffix):
+        raise BundleError(path, f"weights file {fname} is not a {suffix[1:]} file inside the bundle")
+    wpath = path / fname
+    if not wpath.is_file():
+        raise BundleError(path, f"weights file {fname} is missing")
+    if sha256_of(wpath) != entry.get("sha256"):
+        raise BundleError(path, f"weights file {fname} does not match its sha256 in {CARD_NAME} (damaged or changed)")
+    return wpath

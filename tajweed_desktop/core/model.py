@@ -15,20 +15,10 @@ import copy
 import torch
 from torch import nn
 
-CHANNELS = (1, 32, 64, 128, 256)
-KERNEL_SIZE = 11
-STRIDE = 2
-PADDING = 5
-
-ARCHITECTURE = {
-    "name": "CNN1D",
-    "channels": list(CHANNELS),
-    "kernel_size": KERNEL_SIZE,
-    "stride": STRIDE,
-    "padding": PADDING,
-    "pooling": "global_average",
-    "input": "(batch, 1, 64000) float32, 16 kHz",
-}
+from .architectures import (  # noqa: F401 (ARCHITECTURE, FRAME_ARCHITECTURE re-exported)
+    ARCHITECTURE, CHANNELS, FRAME_ARCHITECTURE, FRAME_CHANNELS, FRAME_DIM, FRAME_DROPOUT, FRAME_KERNELS,
+    KERNEL_SIZE, PADDING, STRIDE,
+)
 
 
 class CNN1D(nn.Module):
@@ -50,23 +40,6 @@ class CNN1D(nn.Module):
         return self.fc(self.net(x).flatten(1))
 
 
-FRAME_DIM = 512  # Whisper base's encoder width
-FRAME_CHANNELS = 128
-FRAME_DROPOUT = 0.3
-
-FRAME_ARCHITECTURE = {
-    "name": "FrameCNN1D",
-    "input_dim": FRAME_DIM,
-    "layers": [
-        {"conv": [FRAME_DIM, FRAME_CHANNELS], "kernel_size": 5, "stride": 2, "padding": 2},
-        {"conv": [FRAME_CHANNELS, FRAME_CHANNELS], "kernel_size": 3, "stride": 1, "padding": 1},
-    ],
-    "pooling": "mean_and_max_over_time",
-    "dropout": FRAME_DROPOUT,
-    "input": "(batch, 512, 200) float32 encoder frames of a 4 s clip (20 ms each)",
-}
-
-
 class FrameCNN1D(nn.Module):
     """Two Conv1d+BN+ReLU blocks over the encoder's frame sequence, then the mean and the max of
     each channel over time (where a rule is heard matters less than that it is heard), a
@@ -75,10 +48,10 @@ class FrameCNN1D(nn.Module):
     def __init__(self, num_classes: int, dim: int = FRAME_DIM, channels: int = FRAME_CHANNELS):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv1d(dim, channels, kernel_size=5, stride=2, padding=2),
+            nn.Conv1d(dim, channels, kernel_size=FRAME_KERNELS[0], stride=2, padding=FRAME_KERNELS[0] // 2),
             nn.BatchNorm1d(channels),
             nn.ReLU(),
-            nn.Conv1d(channels, channels, kernel_size=3, stride=1, padding=1),
+            nn.Conv1d(channels, channels, kernel_size=FRAME_KERNELS[1], stride=1, padding=FRAME_KERNELS[1] // 2),
             nn.BatchNorm1d(channels),
             nn.ReLU(),
         )
@@ -132,3 +105,13 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
     folded = copy.deepcopy(model)
     folded.net = nn.Sequential(*layers)
     return folded.eval()
+
+
+def fold_models(architecture: dict, num_classes: int, fold_states: list[dict]) -> list[nn.Module]:
+    """A bundle's fold models in eval mode with the weights as trained (arrays or tensors)."""
+    models = []
+    for state in fold_states:
+        m = build_model(architecture, num_classes)
+        m.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
+        models.append(m.eval())
+    return models

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from . import audio
 from .ensemble import Analysis, Ensemble, TimelinePoint
@@ -41,9 +41,9 @@ def analyse_steps(
     yield 0, total
     parts = []
     for i in range(0, total, chunk):
-        parts.append(ensemble.fold_probabilities(torch.stack(inputs[i : i + chunk])))
+        parts.append(ensemble.fold_probabilities(np.stack(inputs[i : i + chunk])))
         yield min(i + chunk, total), total
-    probs = torch.cat(parts, dim=1)
+    probs = np.concatenate(parts, axis=1)
     points = tuple(TimelinePoint(s, e, ensemble.prediction(probs[:, 1 + j], active[1 + j]))
                    for j, (s, e) in enumerate(spans))
     analysis = Analysis(recording.path, recording.duration, ensemble.prediction(probs[:, 0], active[0]), points)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from .atomic import atomic_write_bytes
 from .practice import expected_for, outcome, resolve_rule
 
-if TYPE_CHECKING:  # the app builds its window before torch (which ensemble needs) is imported
+if TYPE_CHECKING:  # the app builds its window before the inference runtimes are imported
     from .ensemble import Analysis
 
 

@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
 from tajweed_desktop.core import audio
 from tajweed_desktop.core.errors import (
@@ -32,8 +31,8 @@ FORMATS = [
 ]
 
 
-def dominant_frequency(x: torch.Tensor, rate: int = audio.SAMPLE_RATE) -> float:
-    spectrum = np.abs(np.fft.rfft(x.numpy()))
+def dominant_frequency(x: np.ndarray, rate: int = audio.SAMPLE_RATE) -> float:
+    spectrum = np.abs(np.fft.rfft(x))
     return float(np.fft.rfftfreq(len(x), 1 / rate)[spectrum.argmax()])
 
 
@@ -42,7 +41,7 @@ def speech_rms_dbfs(rec: audio.Recording) -> float:
     return 20 * math.log10(audio.speech_level(audio.frame_rms(rec.samples), rec.voiced))
 
 
-def level_dbfs(x: torch.Tensor, voiced: np.ndarray) -> float:
+def level_dbfs(x: np.ndarray, voiced: np.ndarray) -> float:
     return 20 * math.log10(audio.speech_level(audio.frame_rms(x), voiced))
 
 
@@ -57,11 +56,11 @@ def test_every_format_and_layout_decodes_to_normalised_16k_mono(tmp_path, ext, f
     sf.write(path, tone(440, 1.5, rate, 0.3, channels), rate, format=fmt, subtype=subtype)
     samples, got_rate, got_channels = audio.decode(path)  # the decoder itself, on a known tone
     assert (got_rate, got_channels) == (rate, channels)
-    assert dominant_frequency(audio.resample(torch.from_numpy(samples), rate)) == pytest.approx(440, abs=3)
+    assert dominant_frequency(audio.resample(samples, rate)) == pytest.approx(440, abs=3)
     path = tmp_path / f"voice.{ext}"
     sf.write(path, voice(1.5, rate, 0.3, channels), rate, format=fmt, subtype=subtype)
     rec = audio.load_recording(path)  # the whole preparation, on a voice
-    assert rec.sample_rate == 16000 and rec.samples.ndim == 1 and rec.samples.dtype == torch.float32
+    assert rec.sample_rate == 16000 and rec.samples.ndim == 1 and rec.samples.dtype == np.float32
     assert rec.original_rate == rate and rec.channels == channels
     assert rec.duration == pytest.approx(1.5, abs=0.08)  # lossy codecs add a little priming
     assert speech_rms_dbfs(rec) == pytest.approx(audio.TARGET_RMS_DBFS, abs=0.5)
@@ -83,7 +82,7 @@ def test_quiet_and_loud_recordings_look_alike_to_the_model(tmp_path):
     quiet, loud = audio.load_recording(tmp_path / "quiet.wav"), audio.load_recording(tmp_path / "loud.wav")
     assert quiet.gain_db - loud.gain_db == pytest.approx(39.1, abs=0.5)
     assert np.array_equal(quiet.voiced, loud.voiced) and np.array_equal(quiet.active, loud.active)
-    assert torch.allclose(quiet.samples, loud.samples, atol=2e-3)
+    assert np.allclose(quiet.samples, loud.samples, atol=2e-3)
 
 
 def test_pauses_do_not_dilute_the_level():
@@ -95,23 +94,23 @@ def test_pauses_do_not_dilute_the_level():
 
 
 def test_fixed_clip_centre_crops_and_pads_at_the_end():
-    long = torch.arange(70000, dtype=torch.float32)
+    long = np.arange(70000, dtype=np.float32)
     clip = audio.fixed_clip(long)
     assert clip.shape == (64000,) and clip[0] == 3000 and clip[-1] == 66999
-    short = torch.ones(1000)
+    short = np.ones(1000, np.float32)
     clip = audio.fixed_clip(short)
-    assert clip.shape == (64000,) and clip[:1000].eq(1).all() and clip[1000:].eq(0).all()
+    assert clip.shape == (64000,) and (clip[:1000] == 1).all() and (clip[1000:] == 0).all()
 
 
-def proportional(a: torch.Tensor, b: torch.Tensor, atol: float = 1e-5) -> bool:
+def proportional(a: np.ndarray, b: np.ndarray, atol: float = 1e-5) -> bool:
     """a is b times one positive gain (the window's own level)."""
-    g = float(torch.dot(a, b) / torch.dot(b, b))
-    return g > 0 and torch.allclose(a, g * b, atol=atol)
+    g = float(np.dot(a, b) / np.dot(b, b))
+    return g > 0 and np.allclose(a, g * b, atol=atol)
 
 
-def gain_between_db(a: torch.Tensor, b: torch.Tensor) -> float:
+def gain_between_db(a: np.ndarray, b: np.ndarray) -> float:
     """The gain (dB) that takes b to a (least squares)."""
-    return 20 * math.log10(float(torch.dot(a, b) / torch.dot(b, b)))
+    return 20 * math.log10(float(np.dot(a, b) / np.dot(b, b)))
 
 
 def test_sliding_windows_cover_the_recording_with_times():
@@ -178,7 +177,7 @@ def test_real_clips_of_every_shipped_layout():
         need_data("rules14", "ikhfa", "tes 1.opus"),
     ]:
         rec = audio.load_recording(path)
-        assert rec.duration > 1 and torch.isfinite(rec.samples).all()
+        assert rec.duration > 1 and np.isfinite(rec.samples).all()
         assert speech_rms_dbfs(rec) == pytest.approx(audio.TARGET_RMS_DBFS, abs=0.5)
     # the Kaggle copy of clip 3 holds only about 0.2 s of sound in its 4 s: too little to hear a voice
     with pytest.raises(NoSpeechError, match="no recitation heard"):
@@ -206,7 +205,7 @@ def test_model_clip_of_a_long_recording_is_the_centre_of_its_speech():
     rec = audio.recording_from_array(voice(6.0), 16000)
     clip, s, e = audio.model_clip(rec)
     assert clip.shape == (64000,) and (s, e) == pytest.approx((1.0, 5.0))
-    assert torch.equal(clip, rec.samples[16000:80000])
+    assert np.array_equal(clip, rec.samples[16000:80000])
 
 
 def test_each_window_is_trimmed_like_a_whole_recording():
@@ -216,4 +215,4 @@ def test_each_window_is_trimmed_like_a_whole_recording():
     margin = int(audio.TRIM_MARGIN_SECONDS * 16000)
     assert (first.start, first.end) == (0, 4)
     assert proportional(first.samples[: 32000 + margin], rec.samples[32000 - margin : 64000])
-    assert first.samples[32000 + margin :].eq(0).all()
+    assert (first.samples[32000 + margin :] == 0).all()

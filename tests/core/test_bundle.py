@@ -3,11 +3,13 @@ from __future__ import annotations
 import json
 import pickle
 
+import numpy as np
 import pytest
 import torch
 
 from tajweed_desktop.core import audio
-from tajweed_desktop.core.bundle import import_notebook_checkpoints, load_bundle, new_card, save_bundle
+from tajweed_desktop.core.bundle import load_bundle, new_card, save_bundle
+from tajweed_desktop.core.notebook_import import import_notebook_checkpoints
 from tajweed_desktop.core.errors import BundleError
 from tajweed_desktop.core.model import CNN1D
 from tests.conftest import LABELS4, random_states
@@ -22,7 +24,7 @@ def test_round_trip_keeps_card_and_weights(tiny_bundle):
     assert all(len(f["sha256"]) == 64 for f in card["folds"])
     expected = random_states(4, 3)
     for got, want in zip(b.fold_states, expected):
-        assert all(torch.equal(got[k], want[k]) for k in want)
+        assert all(np.array_equal(got[k], want[k].numpy()) for k in want)
 
 
 def test_model_matches_the_recipe():
@@ -39,6 +41,27 @@ def test_tampered_weights_are_refused(tiny_bundle):
     w.write_bytes(bytes(data))
     with pytest.raises(BundleError, match="fold2.safetensors does not match its sha256"):
         load_bundle(tiny_bundle)
+
+
+def test_tampered_or_missing_onnx_heads_are_refused(tiny_bundle):
+    heads = tiny_bundle / "folds.onnx"
+    data = bytearray(heads.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    heads.write_bytes(bytes(data))
+    with pytest.raises(BundleError, match="folds.onnx does not match its sha256"):
+        load_bundle(tiny_bundle)
+    heads.unlink()
+    with pytest.raises(BundleError, match="folds.onnx is missing"):
+        load_bundle(tiny_bundle)
+
+
+def test_onnx_heads_changed_after_loading_are_refused(tiny_bundle):
+    from tajweed_desktop.core.onnx_heads import OnnxHeads
+
+    bundle = load_bundle(tiny_bundle)
+    (tiny_bundle / "folds.onnx").write_bytes(b"not the verified graph")
+    with pytest.raises(BundleError, match="changed after it was verified"):
+        OnnxHeads(bundle)
 
 
 def test_missing_weights_are_refused(tiny_bundle):
@@ -100,7 +123,7 @@ def test_notebook_checkpoint_imports_into_a_bundle(tmp_path):
         paths.append(p)
     out = import_notebook_checkpoints(paths, LABELS4, tmp_path / "imported")
     b = load_bundle(out)
-    assert torch.equal(b.fold_states[1]["fc.weight"], states[1]["fc.weight"])
+    assert np.array_equal(b.fold_states[1]["fc.weight"], states[1]["fc.weight"].numpy())
     assert b.card["cross_validation"]["fold_macro_f1"] == [0.6, 0.7]
 
 

@@ -13,7 +13,8 @@ from tajweed_desktop.core import audio, frontend
 from tajweed_desktop.core.bundle import load_bundle, new_card, save_bundle
 from tajweed_desktop.core.ensemble import Ensemble
 from tajweed_desktop.core.errors import BundleError
-from tajweed_desktop.core.model import FRAME_ARCHITECTURE, FrameCNN1D
+from tajweed_desktop.core.model import FRAME_ARCHITECTURE, FrameCNN1D, fold_models
+from tajweed_desktop.core.onnx_export import heads_onnx
 from tests.conftest import LABELS4, need_data
 
 TEMPERATURE = 0.6
@@ -38,7 +39,8 @@ def frame_states(folds: int = 3) -> list[dict[str, torch.Tensor]]:
 def frame_bundle(tmp_path):
     card = new_card("frames", LABELS4, calibration={"temperature": TEMPERATURE},
                     front_end=frontend.spec(), architecture=FRAME_ARCHITECTURE)
-    return save_bundle(tmp_path / "frames", card, frame_states())
+    states = frame_states()
+    return save_bundle(tmp_path / "frames", card, states, heads_onnx=heads_onnx(card, states))
 
 
 def test_card_names_the_front_end_and_its_weights(frame_bundle):
@@ -76,12 +78,13 @@ def test_frame_models_without_a_front_end_and_unknown_normalisation_are_refused(
 def test_verdict_is_the_arithmetic_mean_of_calibrated_fold_outputs(frame_bundle):
     bundle = load_bundle(frame_bundle)
     ens = Ensemble(bundle, device="cpu")
+    assert ens.runtime == "onnx"
     rec = audio.load_recording(need_data("kaggle_samples", "train", "2.wav"))
     got = ens.analyse(rec).clip
 
-    frames = torch.from_numpy(frontend.shared_encoder().encode(audio.model_clip(rec)[0].numpy()[None]))
+    frames = torch.from_numpy(frontend.shared_encoder().encode(audio.model_clip(rec)[0][None]))
     with torch.no_grad():
-        logits = torch.stack([m(frames)[0] for m in bundle.build_models()])  # BatchNorm unfolded, as trained
+        logits = torch.stack([m(frames)[0] for m in fold_models(bundle.architecture, 4, bundle.fold_states)])  # BatchNorm unfolded, as trained
     per_fold = torch.softmax(logits / TEMPERATURE, -1).numpy()
     expected = per_fold.mean(0)
     assert per_fold.std(0).max() > 0.05  # the folds really disagree, so the way they are averaged matters
