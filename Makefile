@@ -23,8 +23,12 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow
 
-# A one-folder desktop build with PyInstaller (dist/tajweed-desktop/), and its check: the frozen
-# program, started headless on a real clip, must give the checker's probabilities.
+# A one-folder desktop build with PyInstaller (dist/tajweed-desktop/, without torch: ONNX Runtime and
+# CTranslate2 on the CPU), and its check: the frozen checker on a real clip must give
+# `tajweed-check --precision fp32`'s probabilities (within 1e-6), the frozen GUI started headless
+# must load its model (and analyse the clip) without importing torch, and the folder must hold no
+# torch and stay under 500 MB; it prints the folder's largest parts and the startup probe's
+# medians (window, ready, resident memory) against the README's targets.
 package: $(STAMP)
 	$(PY) -m pip install -q 'pyinstaller>=6.10'
 	$(PY) -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/tajweed-desktop.spec

@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if "startup" in sections:
         from . import startup
 
-        rows += startup.run(max(3, args.repeats // 2))
+        from . import inference
+
+        rows += startup.run(max(3, args.repeats // 2), inference.four_second_clip(files))
     if "responsiveness" in sections:
         from . import inference, responsiveness
 

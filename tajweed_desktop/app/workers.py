@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from superqt.utils import GeneratorWorker, WorkerBase, create_worker
+
+from ..core.memory import release_free_memory
 
 
 class WorkerSet:
@@ -40,6 +43,7 @@ class WorkerSet:
         # finished worker (with its arguments, a whole recording) would stay in memory.
         key = id(worker)
         worker.finished.connect(lambda: self._running.pop(key, None))
+        worker.finished.connect(release_free_memory)  # what the job freed goes back (core/memory.py)
         if on_finish:
             worker.finished.connect(on_finish)
         self._running[key] = worker
@@ -53,3 +57,12 @@ class WorkerSet:
     def cancel_all(self) -> None:
         for w in list(self._running.values()):
             w.quit()
+
+
+def collect_garbage_on_the_gui_thread(interval: float = 1.0) -> GarbageCollector:
+    """Python's cyclic collector runs on whichever thread happens to allocate when a threshold is
+    crossed. On a worker thread it destroys Qt objects that belong to the GUI thread: a test run
+    aborted that way ("Garbage-collecting" on the model loader's pool thread). pyqtgraph's
+    GarbageCollector turns the automatic collection off and collects on a GUI-thread timer
+    instead. Keep the returned object while the app runs; `gc.enable()` undoes it."""
+    return GarbageCollector(interval=interval)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import threading
 
 import pytest
@@ -9,10 +10,23 @@ from tajweed_desktop.app.main_window import MainWindow
 from tajweed_desktop.app.settings import AppSettings
 
 
+@pytest.fixture(scope="package", autouse=True)
+def garbage_collected_on_the_gui_thread(qapp):
+    """As the app runs (app/main.py): cyclic garbage collected on the GUI thread only."""
+    from tajweed_desktop.app.workers import collect_garbage_on_the_gui_thread
+
+    collector = collect_garbage_on_the_gui_thread()
+    yield collector
+    collector.timer.stop()
+    gc.enable()
+    gc.collect()
+
+
 @pytest.fixture(autouse=True)
 def no_leftover_threads():
-    """Fail any test that leaves pool work running."""
+    """Fail any test that leaves pool work running; collect its garbage here, on the GUI thread."""
     yield
+    gc.collect()
     pool = QThreadPool.globalInstance()
     assert pool.waitForDone(10000), "a test left background work running"
     assert pool.activeThreadCount() == 0

