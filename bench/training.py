@@ -10,9 +10,8 @@ import soundfile as sf
 import torch
 import torchaudio.transforms as T
 
-from tajweed_desktop.core.audio import fixed_clip
 from tajweed_desktop.core.model import CNN1D
-from trainer.augment import augment
+from trainer.augment import augment, fixed_clip
 from trainer.data import Dataset
 from trainer.recipe import load_recipe
 from trainer.train import training_step
@@ -42,7 +41,7 @@ def run(ds: Dataset, repeats: int, recipe_name: str = "robust") -> list[dict]:
     n_classes = len(ds.labels)
     targets = torch.tensor(ds.targets)
     gen = torch.Generator().manual_seed(0)
-    speech = [r.speech() for r in ds.recordings]
+    speech = [torch.from_numpy(r.speech()) for r in ds.recordings]
     ours_model, nb_model = CNN1D(n_classes).train(), CNN1D(n_classes).train()
     ours_opt = torch.optim.Adam(ours_model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     nb_opt = torch.optim.Adam(nb_model.parameters(), lr=3e-4, weight_decay=1e-4)

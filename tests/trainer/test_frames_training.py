@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from tajweed_desktop.core import frontend
@@ -33,8 +34,12 @@ def test_frames_recipe_trains_exports_and_reuses_its_cache(tmp_path, capsys, mon
     assert b.card["architecture"]["name"] == "FrameCNN1D" and len(b.fold_states) == 2
     assert len(b.card["training_data"]["clip_sha256_prefixes"]) == 16
     ds = load_dataset(data, show_progress=False)
-    a = Ensemble(b, device="cpu").analyse(ds.recordings[0])
+    ens = Ensemble(b, device="cpu")
+    assert b.onnx_path is not None and ens.runtime == "onnx"  # the export carries the heads the app runs
+    a = ens.analyse(ds.recordings[0])
     assert a.clip.probabilities.sum() == pytest.approx(1.0, abs=1e-6) and len(a.clip.fold_votes) == 2
+    in_torch = Ensemble(b, device="cpu", runtime="torch").analyse(ds.recordings[0])
+    assert np.abs(in_torch.clip.probabilities - a.clip.probabilities).max() < 1e-4
 
     def no_encoding(*args, **kwargs):
         raise AssertionError("the cache should have held every clip")
