@@ -125,7 +125,7 @@ def test_record_a_recitation_then_analyse_and_play_it(pulse_voice, window, qtbot
     # the voice peaks near -6 dBFS; the meter shows the latest blocks, so it rises above -30 dB
     # within a few syllables (read at one instant it can fall in a pause between words)
     qtbot.waitUntil(lambda: window.toolbar.level_meter.value() > -30, timeout=5000)
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: window.toolbar.recorder.frames > 20000, timeout=10000)  # 1.25 s recorded
     window.toolbar.toggle_recording()
     assert not window.toolbar.recorder.recording
     x, rate = sf.read(str(path), dtype="float32")
