@@ -29,8 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="model bundle folder, or the name of a bundled one: "
                          f"{', '.join(p.name for p in bundled_bundles()) or 'none installed'} (default: tajweed4)")
     ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
-                    help="auto: bf16 on CPUs that compute it natively (probabilities within 0.01 of fp32), else fp32")
-    ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+                    help="auto and fp32: fp32; bf16: the fold heads in bf16 with PyTorch on the CPU (needs torch; "
+                         "probabilities within 0.01 of fp32)")
+    ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                    help="auto: CUDA where PyTorch is installed and a GPU is seen, else the CPU, which runs "
+                         "without PyTorch (CTranslate2 and ONNX Runtime)")
     ap.add_argument("--timeline", action="store_true", help="also analyse 4 s windows of longer recordings")
     expect = ap.add_mutually_exclusive_group()
     expect.add_argument("--expect", metavar="RULE", help="the rule every file should show; counts the matches")

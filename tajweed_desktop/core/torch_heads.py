@@ -86,7 +86,8 @@ class TorchHeads:
 
     def _forward(self, batch: torch.Tensor) -> np.ndarray:
         x = batch.to(self.device)
-        return torch.stack([m(x) for m in self.models]).float().cpu().numpy()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.device == "cpu" and self.precision == "bf16"):
+            return torch.stack([m(x) for m in self.models]).float().cpu().numpy()
 
     def _cpu_items(self, clips: torch.Tensor) -> np.ndarray:
         if self._pool is None and not self._closed:
