@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from ..core.threads import run_on_plain_thread
+
 T = TypeVar("T")
 TORCH_HEADS = "tajweed_desktop.core.torch_heads"  # imports torch
 
@@ -63,24 +65,7 @@ def wait() -> None:
 def on_plain_thread(fn: Callable[..., T], *args, name: str = "native-work", **kwargs) -> T:
     """Run fn(*args, **kwargs) on a new plain Python thread and wait for it: its result, or its
     exception raised again here. For a pool worker whose work must not run on a pool thread."""
-    outcome: dict = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = fn(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001  (handed to the caller, whatever it is)
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=run, name=name, daemon=True)  # daemon: a hung call cannot block exit
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        error = outcome.pop("error")
-        try:
-            raise error
-        finally:
-            del error  # no cycle through the traceback's frames
-    return outcome["result"]
+    return run_on_plain_thread(fn, *args, name=name, **kwargs)
 
 
 def require_torch() -> None:

@@ -29,7 +29,6 @@ import math
 import os
 import re
 import stat
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ import soxr
 
 from . import speech as vad
 from .highpass import zero_phase_highpass
+from .threads import ThreadCall
 from .errors import (
     EmptyAudioError,
     NoSoundError,
@@ -220,25 +220,11 @@ def decode_bounded(path: str | Path, max_seconds: float = MAX_SECONDS) -> tuple[
     The read runs on a daemon thread; a read stuck in the kernel cannot be interrupted, so that
     thread is left behind, blocked, and ends with the process (or when the read returns)."""
     progress = [time.monotonic()]
-    outcome: dict[str, object] = {}
-
-    def work() -> None:
-        try:
-            outcome["value"] = decode(path, max_seconds, progress)
-        except BaseException as exc:  # handed to the caller below
-            outcome["error"] = exc
-
-    reader = threading.Thread(target=work, name=f"read {Path(path).name}", daemon=True)
-    reader.start()
-    while True:
-        reader.join(min(1.0, READ_STALL_SECONDS))
-        if not reader.is_alive():
-            break
+    call = ThreadCall(decode, path, max_seconds, progress, name=f"read {Path(path).name}")
+    while not call.join(min(1.0, READ_STALL_SECONDS)):
         if time.monotonic() - progress[0] > READ_STALL_SECONDS:
             raise UnreadableAudioError(path, f"reading stalled: no data for {READ_STALL_SECONDS:g} s")
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]  # type: ignore[return-value]
+    return call.result()
 
 
 def _first_line(exc: Exception) -> str:

@@ -12,6 +12,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from .bundle import Bundle
+from .ensemble import DEVICE_CHOICES
 from .model import fold_batchnorm, fold_models
 from .onnx_heads import usable_cores
 
@@ -20,8 +21,8 @@ log = logging.getLogger(__name__)
 
 def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
     """Pick the device; return it with a note for the user when the request could not be met."""
-    if requested not in ("auto", "cpu", "cuda"):
-        raise ValueError(f"device must be one of auto, cpu, cuda, not {requested!r}")
+    if requested not in DEVICE_CHOICES:
+        raise ValueError(f"device must be one of {', '.join(DEVICE_CHOICES)}, not {requested!r}")
     if requested == "cpu":
         return torch.device("cpu"), None
     if not torch.cuda.is_available():
