@@ -189,7 +189,10 @@ def decode(path: str | Path, max_seconds: float = MAX_SECONDS, progress: list[fl
             blocks = []
             total = 0
             progress[0] = time.monotonic()
-            for block in f.blocks(blocksize=1 << 16, dtype="float32", always_2d=True):
+            # read() until the decoder gives no more frames: SoundFile.blocks() trusts the header's
+            # frame count, which libsndfile over-reports for some MP3s, and fills the missing end of
+            # its last block with the block before it (0.25-0.29 s of repeated audio)
+            while len(block := f.read(1 << 16, dtype="float32", always_2d=True)):
                 progress[0] = time.monotonic()
                 mono = block.mean(axis=1, dtype=np.float32)
                 if not np.isfinite(mono).all():
