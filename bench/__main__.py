@@ -14,9 +14,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tajweed_desktop.core.bundle import load_bundle  # noqa: E402
-from tajweed_desktop.core.files import find_audio_files  # noqa: E402
-from tajweed_desktop.core.paths import bundled_models_dir, default_bundle_path  # noqa: E402
+from tajweed_desktop.core.audio.files import find_audio_files  # noqa: E402
+from tajweed_desktop.core.model.bundle import load_bundle  # noqa: E402
+from tajweed_desktop.core.model.paths import bundled_models_dir, default_bundle_path  # noqa: E402
 
 from . import common  # noqa: E402
 
@@ -48,9 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
         rows += inference.run(load_bundle(raw_path), files, args.repeats, naive_every=5)
     if "startup" in sections:
-        from . import startup
-
-        from . import inference
+        from . import inference, startup
 
         rows += startup.run(max(3, args.repeats // 2), inference.four_second_clip(files))
     if "responsiveness" in sections:

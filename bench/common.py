@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from tajweed_desktop.core.formats import CLIP_SAMPLES
+from tajweed_desktop.core.audio.formats import CLIP_SAMPLES
 
 
 def interleaved_medians(candidates: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, float]:

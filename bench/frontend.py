@@ -7,10 +7,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from tajweed_desktop.core import audio
-from tajweed_desktop.core.batch import check_files
-from tajweed_desktop.core.bundle import Bundle
-from tajweed_desktop.core.ensemble import Ensemble
+from tajweed_desktop.core.audio.recording import load_recording
+from tajweed_desktop.core.checking.batch import check_files
+from tajweed_desktop.core.model.bundle import Bundle
+from tajweed_desktop.core.model.ensemble import Ensemble
 
 from .common import interleaved_medians
 from .inference import four_second_clip
@@ -21,9 +21,9 @@ def run(frames: Bundle, raw: Bundle, files: list[Path], repeats: int) -> list[di
     in_torch = Ensemble(frames, device="cpu", runtime="torch")
     clip = four_second_clip(files)
     t = interleaved_medians({
-        "raw": lambda: old.analyse(audio.load_recording(clip)),
-        "frames": lambda: ours.analyse(audio.load_recording(clip)),
-        "torch": lambda: in_torch.analyse(audio.load_recording(clip)),
+        "raw": lambda: old.analyse(load_recording(clip)),
+        "frames": lambda: ours.analyse(load_recording(clip)),
+        "torch": lambda: in_torch.analyse(load_recording(clip)),
     }, repeats)
     folder = {}
     for name, ens in (("raw", old), ("frames", ours), ("torch", in_torch)):

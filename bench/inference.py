@@ -9,11 +9,12 @@ from pathlib import Path
 import soundfile as sf
 import torch
 
-from tajweed_desktop.core import audio
-from tajweed_desktop.core.batch import check_files
-from tajweed_desktop.core.bundle import Bundle
-from tajweed_desktop.core.ensemble import Ensemble
-from tajweed_desktop.core.model import fold_models
+from tajweed_desktop.core.audio.clips import model_clip
+from tajweed_desktop.core.audio.recording import load_recording
+from tajweed_desktop.core.checking.batch import check_files
+from tajweed_desktop.core.model.bundle import Bundle
+from tajweed_desktop.core.model.ensemble import Ensemble
+from tajweed_desktop.core.model.networks import fold_models
 
 from .common import interleaved_medians, matmul_rates, model_flops
 
@@ -21,7 +22,7 @@ from .common import interleaved_medians, matmul_rates, model_flops
 def naive_analyse(bundle: Bundle, models: list[torch.nn.Module], path: Path) -> torch.Tensor:
     """The reference: decode, cut the clip, then each fold model as trained, fp32, eager, batch
     of one, one after another with PyTorch's default threads."""
-    clip, _, _ = audio.model_clip(audio.load_recording(path))
+    clip, _, _ = model_clip(load_recording(path))
     with torch.no_grad():
         probs = [torch.softmax(m(torch.from_numpy(clip).view(1, 1, -1)) / bundle.temperature, -1) for m in models]
     return torch.stack(probs).mean(0)
@@ -45,8 +46,8 @@ def run(bundle: Bundle, files: list[Path], repeats: int, naive_every: int) -> li
     clip = four_second_clip(files)
     t = interleaved_medians({
         "naive": lambda: naive_analyse(bundle, models, clip),
-        "ours": lambda: ens.analyse(audio.load_recording(clip)),
-        "torch_bf16": lambda: ens_bf16.analyse(audio.load_recording(clip)),
+        "ours": lambda: ens.analyse(load_recording(clip)),
+        "torch_bf16": lambda: ens_bf16.analyse(load_recording(clip)),
     }, repeats)
     roof32, roof16 = flops / rates["fp32"], flops / rates["bf16"]
     rows = [

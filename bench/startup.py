@@ -51,5 +51,5 @@ def run(launches: int, clip: Path) -> list[dict]:
 
 
 def torch_import_rss_mb() -> float:
-    code = "import torch\nfrom tajweed_desktop.core.memory import resident_mb\nprint(resident_mb())"
+    code = "import torch\nfrom tajweed_desktop.core.common.memory import resident_mb\nprint(resident_mb())"
     return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)

@@ -4,13 +4,12 @@ a replica of the original notebook's loop on the same clips."""
 from __future__ import annotations
 
 import random
-import time
 
 import soundfile as sf
 import torch
 import torchaudio.transforms as T
 
-from tajweed_desktop.core.model import CNN1D
+from tajweed_desktop.core.model.networks import CNN1D
 from trainer.augment import augment, fixed_clip
 from trainer.data import Dataset
 from trainer.recipe import load_recipe

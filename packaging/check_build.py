@@ -40,8 +40,8 @@ TORCH_LIBS = ("libtorch", "libc10", "libcudnn", "libcublas", "libcufft", "libcus
               "libcudart", "libtriton", "libshm.so")
 # modules the frozen archive must not hold (the spec leaves them out)
 FORBIDDEN_MODULES = ("torch", "torchaudio", "torchmetrics", "triton", "scipy", "sklearn", "pandas", "matplotlib",
-                     "onnx", "trainer", "silero_vad", "tajweed_desktop.core.torch_heads", "tajweed_desktop.core.model",
-                     "tajweed_desktop.core.onnx_export", "tajweed_desktop.core.notebook_import")
+                     "onnx", "trainer", "silero_vad", "tajweed_desktop.core.model.torch_heads", "tajweed_desktop.core.model.networks",
+                     "tajweed_desktop.core.model.onnx_export", "tajweed_desktop.core.model.notebook_import")
 
 
 def checker(cmd: list[str], env: dict) -> dict:
@@ -144,7 +144,9 @@ def folder(build: Path) -> bool:
         if f.is_file() and not f.is_symlink():
             parts = rel.parts
             sizes["/".join(parts[:2]) if parts[0] == "_internal" else parts[0]] += f.stat().st_size
-    from PyInstaller.archive.readers import CArchiveReader  # the dev environment has PyInstaller (make package)
+    from PyInstaller.archive.readers import (
+        CArchiveReader,  # the dev environment has PyInstaller (make package)
+    )
 
     modules = CArchiveReader(str(build / build.name)).open_embedded_archive("PYZ.pyz").toc
     bad_modules = sorted(m for m in modules if any(m == x or m.startswith(x + ".") for x in FORBIDDEN_MODULES))

@@ -12,12 +12,23 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .core.batch import check_files
-from .core.errors import BundleError
-from .core.files import find_audio_files
-from .core.paths import bundled_bundles, bundled_models_dir, default_bundle_path, no_bundle_help
-from .core.practice import read_expected_csv, resolve_rule, tally
-from .core.results import FileResult, as_json, with_expected, write_csv
+from tajweed_desktop.core.audio.files import find_audio_files
+from tajweed_desktop.core.checking.batch import check_files
+from tajweed_desktop.core.checking.results import (
+    FileResult,
+    as_json,
+    with_expected,
+    write_csv,
+)
+from tajweed_desktop.core.common.errors import BundleError
+from tajweed_desktop.core.model.devices import DEVICE_CHOICES, PRECISION_CHOICES
+from tajweed_desktop.core.model.paths import (
+    bundled_bundles,
+    bundled_models_dir,
+    default_bundle_path,
+    no_bundle_help,
+)
+from tajweed_desktop.core.quran.practice import read_expected_csv, resolve_rule, tally
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,10 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--model", type=Path, metavar="DIR",
                     help="model bundle folder, or the name of a bundled one: "
                          f"{', '.join(p.name for p in bundled_bundles()) or 'none installed'} (default: tajweed4)")
-    ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+    ap.add_argument("--precision", choices=PRECISION_CHOICES, default="auto",
                     help="auto and fp32: fp32; bf16: the fold heads in bf16 with PyTorch on the CPU (needs torch; "
                          "probabilities within 0.01 of fp32)")
-    ap.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+    ap.add_argument("--device", default="auto", choices=DEVICE_CHOICES,
                     help="auto: CUDA where PyTorch is installed and a GPU is seen, else the CPU, which runs "
                          "without PyTorch (CTranslate2 and ONNX Runtime)")
     ap.add_argument("--timeline", action="store_true", help="also analyse 4 s windows of longer recordings")
@@ -65,7 +76,9 @@ def _timeline_lines(r: FileResult) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .core.ensemble import Ensemble  # the runtimes load here, after argument errors are reported
+    from tajweed_desktop.core.model.ensemble import (
+        Ensemble,  # the runtimes load here, after argument errors are reported
+    )
 
     model = args.model or default_bundle_path()
     if args.model is not None and not args.model.exists() and (bundled_models_dir() / args.model / "model.json").exists():

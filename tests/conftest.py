@@ -92,7 +92,7 @@ def tone(freq: float = 440.0, seconds: float = 1.0, rate: int = 16000, amp: floa
 
 
 def random_states(n_labels: int, folds: int, seed: int = 0) -> list[dict[str, torch.Tensor]]:
-    from tajweed_desktop.core.model import CNN1D
+    from tajweed_desktop.core.model.networks import CNN1D
 
     states = []
     for k in range(folds):
@@ -110,8 +110,8 @@ def random_states(n_labels: int, folds: int, seed: int = 0) -> list[dict[str, to
 @functools.lru_cache(maxsize=4)
 def tiny_heads_onnx(n_labels: int, folds: int, seed: int = 0) -> bytes:
     """The ONNX heads of `random_states` (exported once per session: about a second each)."""
-    from tajweed_desktop.core.bundle import new_card
-    from tajweed_desktop.core.onnx_export import heads_onnx
+    from tajweed_desktop.core.model.bundle import new_card
+    from tajweed_desktop.core.model.onnx_export import heads_onnx
 
     return heads_onnx(new_card("tiny", LABELS4[:n_labels] if n_labels <= 4 else [f"r{i}" for i in range(n_labels)]),
                       random_states(n_labels, folds, seed))
@@ -120,7 +120,7 @@ def tiny_heads_onnx(n_labels: int, folds: int, seed: int = 0) -> bytes:
 @pytest.fixture
 def tiny_bundle(tmp_path) -> Path:
     """A raw-waveform bundle of random CNN1D folds, with its ONNX heads, as the trainer writes it."""
-    from tajweed_desktop.core.bundle import new_card, save_bundle
+    from tajweed_desktop.core.model.bundle import new_card, save_bundle
 
     card = new_card("tiny", LABELS4, cross_validation={"macro_f1_mean": 0.0})
     return save_bundle(tmp_path / "tiny", card, random_states(4, 3), heads_onnx=tiny_heads_onnx(4, 3))

@@ -57,7 +57,7 @@ def test_exports_get_the_usual_permissions(clip, tmp_path, tiny_bundle, umask, m
 
 
 def test_a_re_export_keeps_the_mode_the_user_gave_the_file(tmp_path, umask):
-    from tajweed_desktop.core.atomic import atomic_directory, atomic_write_text
+    from tajweed_desktop.core.common.atomic import atomic_directory, atomic_write_text
 
     umask(0o022)
     out = tmp_path / "results.csv"

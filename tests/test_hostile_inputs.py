@@ -11,9 +11,9 @@ import shutil
 import pytest
 
 from tajweed_desktop.cli import main
-from tajweed_desktop.core.batch import check_files
-from tajweed_desktop.core.ensemble import Ensemble
-from tajweed_desktop.core.files import find_audio_files
+from tajweed_desktop.core.audio.files import find_audio_files
+from tajweed_desktop.core.checking.batch import check_files
+from tajweed_desktop.core.model.ensemble import Ensemble
 from tests.hostile_corpus import add_special_files, make_corpus, make_hour_long
 
 
@@ -111,7 +111,7 @@ def test_a_read_that_stalls_is_given_up_with_a_message(tmp_path, tiny_bundle, mo
 
     import soundfile as sf
 
-    from tajweed_desktop.core import audio
+    from tajweed_desktop.core.audio import decode
     from tests.conftest import voice
 
     for name in ("a stalled.wav", "b fine.wav"):
@@ -120,13 +120,13 @@ def test_a_read_that_stalls_is_given_up_with_a_message(tmp_path, tiny_bundle, mo
     real = sf.SoundFile
 
     class Stalling(real):
-        def blocks(self, *args, **kwargs):
+        def read(self, *args, **kwargs):
             if "stalled" in self.name:  # the first block never arrives
                 release.wait(60)
-            yield from super().blocks(*args, **kwargs)
+            return super().read(*args, **kwargs)
 
-    monkeypatch.setattr(audio.sf, "SoundFile", Stalling)
-    monkeypatch.setattr(audio, "READ_STALL_SECONDS", 1.0)
+    monkeypatch.setattr(decode.sf, "SoundFile", Stalling)
+    monkeypatch.setattr(decode, "READ_STALL_SECONDS", 1.0)
     try:
         assert main([str(tmp_path), "--model", str(tiny_bundle)]) == 1
     finally:

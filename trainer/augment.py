@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from tajweed_desktop.core import audio
-from tajweed_desktop.core.audio import CLIP_SAMPLES, SAMPLE_RATE
+from tajweed_desktop.core.audio import clips
+from tajweed_desktop.core.audio.formats import CLIP_SAMPLES, SAMPLE_RATE
 
 
 def fixed_clip(x: torch.Tensor, length: int = CLIP_SAMPLES) -> torch.Tensor:
-    """The core's centre crop / zero pad (`audio.fixed_clip`), on a tensor."""
-    return torch.from_numpy(audio.fixed_clip(x.numpy(), length))
+    """The core's centre crop / zero pad (`clips.fixed_clip`), on a tensor."""
+    return torch.from_numpy(clips.fixed_clip(x.numpy(), length))
 
 
 def _uniform(gen: torch.Generator, low: float, high: float) -> float:

@@ -14,7 +14,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from tajweed_desktop.core import audio
+from tajweed_desktop.core.audio.levels import frame_rms
+
+from tajweed_desktop.core.audio.recording import Recording
 
 FEATURES = [
     "f0_median", "f0_mean", "f0_std", "f0_p10", "f0_p90", "voiced_fraction",
@@ -22,14 +24,14 @@ FEATURES = [
 ]
 
 
-def voice_features(rec: audio.Recording) -> np.ndarray:
+def voice_features(rec: Recording) -> np.ndarray:
     x = rec.samples.astype(np.float64)
     pitch = parselmouth.Sound(x, sampling_frequency=rec.sample_rate).to_pitch(pitch_floor=60.0, pitch_ceiling=500.0)
     f0 = pitch.selected_array["frequency"]
     voiced = f0[f0 > 0]
     if voiced.size == 0:
         voiced = np.zeros(1)
-    frame_db = 20 * np.log10(audio.frame_rms(rec.samples)[rec.active] + 1e-9)
+    frame_db = 20 * np.log10(frame_rms(rec.samples)[rec.active] + 1e-9)
     return np.array([
         np.median(voiced), voiced.mean(), voiced.std(), np.percentile(voiced, 10), np.percentile(voiced, 90),
         (f0 > 0).mean(),
@@ -38,7 +40,7 @@ def voice_features(rec: audio.Recording) -> np.ndarray:
     ])
 
 
-def feature_matrix(recordings: list[audio.Recording]) -> np.ndarray:
+def feature_matrix(recordings: list[Recording]) -> np.ndarray:
     return np.stack([voice_features(r) for r in recordings])
 
 

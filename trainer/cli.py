@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tajweed_desktop.core.errors import TajweedError
+from tajweed_desktop.core.common.errors import TajweedError
 
 from . import data as data_mod
 from .folds import STRATEGIES, SplitError, check_strategy
@@ -191,7 +191,7 @@ def cmd_assemble(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from tajweed_desktop.core.ensemble import Ensemble
+    from tajweed_desktop.core.model.ensemble import Ensemble
 
     from .metrics import classification_scores
 
@@ -226,7 +226,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_export_onnx(args) -> int:
-    from tajweed_desktop.core.onnx_export import export_bundle_heads
+    from tajweed_desktop.core.model.onnx_export import export_bundle_heads
 
     for path in args.bundles:
         b = export_bundle_heads(path)

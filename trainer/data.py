@@ -15,9 +15,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tajweed_desktop.core import audio
-from tajweed_desktop.core.errors import TajweedError
-from tajweed_desktop.core.hashing import sha256_of
+from tajweed_desktop.core.audio.formats import AUDIO_EXTENSIONS
+
+from tajweed_desktop.core.audio.recording import Recording, load_or_reason
+from tajweed_desktop.core.common.errors import TajweedError
+from tajweed_desktop.core.common.hashing import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class Dataset:
     layout: str  # "kaggle" or "folders" ("kaggle+folders" when several are joined)
     labels: list[str]  # sorted, as the notebook's LabelEncoder
     items: list[Item]
-    recordings: list[audio.Recording]
+    recordings: list[Recording]
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
     _hashes: list[str] | None = field(default=None, init=False, repr=False)
@@ -106,7 +108,7 @@ def detect_layout(root: Path) -> str:
 
 
 def _audio_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in audio.AUDIO_EXTENSIONS and not p.is_dir())
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS and not p.is_dir())
 
 
 def list_kaggle(root: Path) -> list[Item]:
@@ -153,7 +155,7 @@ def load_dataset(root: str | Path, show_progress: bool = True) -> Dataset:
     listed = list_kaggle(root) if layout == "kaggle" else list_folders(root)
     items, recordings, skipped = [], [], []
     for it in tqdm(listed, desc=f"decoding {root.name}", unit="clip", disable=not show_progress, leave=False):
-        rec = audio.load_or_reason(it.path)
+        rec = load_or_reason(it.path)
         if isinstance(rec, str):
             log.warning("left out %s", rec)
             skipped.append((it.path, rec))

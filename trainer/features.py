@@ -2,7 +2,7 @@
 front end's frames of each clip and of a few augmented variants of it, encoded once and cached
 on disk (FrameCNN1D), so a 5-fold run on a CPU takes minutes instead of hours.
 
-Variant 0 of every clip is `audio.model_clip(recording)`: exactly what the app and the checker
+Variant 0 of every clip is `model_clip(recording)`: exactly what the app and the checker
 give the model. The others are the recipe's waveform augmentations, drawn from a generator seeded
 by the clip's own content, so they (and their cache entries) are the same in every run.
 """
@@ -17,8 +17,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from tajweed_desktop.core import audio, frontend
-from tajweed_desktop.core.atomic import atomic_path
+from tajweed_desktop.core.audio.clips import model_clip
+from tajweed_desktop.core.audio.recording import Recording
+from tajweed_desktop.core.common.atomic import atomic_path
+from tajweed_desktop.core.model import frontend
 
 from .augment import AugmentConfig, augment
 
@@ -27,16 +29,16 @@ log = logging.getLogger(__name__)
 DEFAULT_CACHE = Path("runs") / "feature-cache"
 
 
-def inference_clip(rec: audio.Recording) -> torch.Tensor:
+def inference_clip(rec: Recording) -> torch.Tensor:
     """The model input for a whole recording, as `Ensemble.analyse` prepares it."""
-    return torch.from_numpy(audio.model_clip(rec)[0])
+    return torch.from_numpy(model_clip(rec)[0])
 
 
 def clip_key(clip: torch.Tensor) -> str:
     return hashlib.sha256(clip.detach().cpu().numpy().astype(np.float32).tobytes()).hexdigest()
 
 
-def clip_variants(rec: audio.Recording, cfg: AugmentConfig, n_variants: int) -> list[torch.Tensor]:
+def clip_variants(rec: Recording, cfg: AugmentConfig, n_variants: int) -> list[torch.Tensor]:
     """[the inference clip, n_variants augmented clips]; the same every run."""
     clean = inference_clip(rec)
     seed = int(clip_key(clean)[:12], 16)
@@ -93,7 +95,7 @@ class FrameCache:
         return out
 
 
-def variant_frames(recordings: list[audio.Recording], cfg: AugmentConfig, n_variants: int, cache: FrameCache,
+def variant_frames(recordings: list[Recording], cfg: AugmentConfig, n_variants: int, cache: FrameCache,
                    progress: bool = False) -> torch.Tensor:
     """(clips, 1 + n_variants, DIM, FRAMES): variant 0 is the inference clip's frames."""
     clips = [c for rec in recordings for c in clip_variants(rec, cfg, n_variants)]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from tajweed_desktop.core import bundle as bundle_mod
-from tajweed_desktop.core import frontend
-from tajweed_desktop.core.atomic import atomic_write_text
-from tajweed_desktop.core.onnx_export import heads_onnx
-from tajweed_desktop.core.torch_heads import resolve_device
-from tajweed_desktop.core.model import FRAME_ARCHITECTURE
+from tajweed_desktop.core.model import bundle as bundle_mod
+from tajweed_desktop.core.model import frontend
+from tajweed_desktop.core.common.atomic import atomic_write_text
+from tajweed_desktop.core.model.onnx_export import heads_onnx
+from tajweed_desktop.core.model.torch_device import resolve_device
+from tajweed_desktop.core.model.networks import FRAME_ARCHITECTURE
 
 from . import baseline
 from .data import Dataset

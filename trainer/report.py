@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from tajweed_desktop.core.atomic import atomic_write_text  # noqa: E402
+from tajweed_desktop.core.common.atomic import atomic_write_text  # noqa: E402
 
 from .data import Dataset  # noqa: E402
 from .metrics import (  # noqa: E402

@@ -19,9 +19,9 @@ import torch
 from safetensors.torch import load_file, save_file
 from tqdm import tqdm
 
-from tajweed_desktop.core.atomic import atomic_path, atomic_write_text
-from tajweed_desktop.core.torch_heads import resolve_device
-from tajweed_desktop.core.model import CNN1D, FrameCNN1D
+from tajweed_desktop.core.common.atomic import atomic_path, atomic_write_text
+from tajweed_desktop.core.model.torch_device import resolve_device
+from tajweed_desktop.core.model.networks import CNN1D, FrameCNN1D
 
 from .augment import augment
 from .data import Dataset

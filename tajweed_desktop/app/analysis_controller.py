@@ -10,30 +10,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ..core.formats import CLIP_SECONDS
-from ..core.practice import percent
+from tajweed_desktop.core.audio.formats import CLIP_SECONDS
+from tajweed_desktop.core.quran.practice import percent
 from . import native_import
 from .rule_panel import RulePanel
 from .waveform_view import WaveformView
 from .workers import WorkerSet
 
 if TYPE_CHECKING:
-    from ..core.audio import Recording
-    from ..core.progressive import Judged
+    from tajweed_desktop.core.audio.recording import Recording
+    from tajweed_desktop.core.checking.progressive import Judged
 
 log = logging.getLogger("tajweed_desktop.analysis")
 
 
 def _load_recording(path: str) -> Recording:
     native_import.wait()
-    from ..core.audio import load_recording
+    from tajweed_desktop.core.audio.recording import load_recording
 
     return load_recording(path)
 
 
 def _span(rec: Recording, start: float, end: float) -> Recording:
     """The span prepared exactly as a file of its own would be."""
-    from ..core.audio import recording_from_array
+    from tajweed_desktop.core.audio.recording import recording_from_array
 
     s, e = int(start * rec.sample_rate), int(end * rec.sample_rate)
     return recording_from_array(rec.samples[s:e], rec.sample_rate, rec.path)
@@ -41,7 +41,7 @@ def _span(rec: Recording, start: float, end: float) -> Recording:
 
 def analysis_job(ensemble, rec: Recording, start: float, end: float):
     """A generator worker: yields (done, total) per chunk; returns (Judged, offset, whole)."""
-    from ..core.progressive import analyse_steps
+    from tajweed_desktop.core.checking.progressive import analyse_steps
 
     whole = start <= 0.01 and end >= rec.duration - 0.01
     if not whole:

@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from ..core.files import find_audio_files
-from ..core.practice import read_expected_csv
-from ..core.results import FileResult, with_expected, write_csv
+from tajweed_desktop.core.audio.files import find_audio_files
+from tajweed_desktop.core.quran.practice import read_expected_csv
+from tajweed_desktop.core.checking.results import FileResult, with_expected, write_csv
 from .batch_view import BatchView
 from .settings import AppSettings
 from .workers import WorkerSet
@@ -115,7 +115,7 @@ class BatchController(QObject):
         self.started.emit()
         self.view.start(len(files), list(self.ensemble.labels), root=Path(path))
         self._cancelled = False
-        from ..core.batch import check_files
+        from tajweed_desktop.core.checking.batch import check_files
 
         self.worker = self.workers.start(check_files, self.ensemble, files, chunk=4,
                                          on_yield=lambda r: self.view.add_result(self._with_expected(r)),

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.practice import percent, short_name, tally
-from ..core.results import FileResult
+from tajweed_desktop.core.quran.practice import percent, short_name, tally
+from tajweed_desktop.core.checking.results import FileResult
 
 EXPORT_KEY = QKeySequence("Ctrl+E")
 COL_FILE, COL_DURATION, COL_RULE, COL_CONF, COL_UNCERTAIN, COL_EXPECTED, COL_OUTCOME, COL_ERROR, FIRST_PROB = range(9)

@@ -14,7 +14,7 @@ from platformdirs import user_log_dir
 from PySide6.QtCore import QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ..core.memory import limit_malloc_arenas, resident_mb
+from tajweed_desktop.core.common.memory import limit_malloc_arenas, resident_mb
 from .settings import AppSettings
 from .themes import apply_theme
 
@@ -54,7 +54,7 @@ def excepthook(kind, value, tb) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
-    limit_malloc_arenas()  # before any thread starts (core/memory.py says why)
+    limit_malloc_arenas()  # before any thread starts (core/common/memory.py says why)
     argv = sys.argv if argv is None else argv
     setup_logging()
     sys.excepthook = excepthook

@@ -30,7 +30,7 @@ from .waveform_view import WaveformView
 from .workers import WorkerSet
 
 if TYPE_CHECKING:
-    from ..core.audio import Recording
+    from tajweed_desktop.core.audio.recording import Recording
 
 WAVEFORM_MIN_HEIGHT = 160
 PANEL_MIN_HEIGHT = 200

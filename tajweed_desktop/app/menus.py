@@ -10,9 +10,9 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox
 
 from .. import __version__
-from ..core.formats import AUDIO_EXTENSIONS
-from ..core.paths import bundled_bundles
-from ..core.practice import short_name
+from tajweed_desktop.core.audio.formats import AUDIO_EXTENSIONS
+from tajweed_desktop.core.model.paths import bundled_bundles
+from tajweed_desktop.core.quran.practice import short_name
 from .model_loader import path_for, setting_for
 from .settings import AppSettings
 from .themes import apply_theme

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.errors import TajweedError
-from ..core.paths import bundled_models_dir, default_bundle_path, no_bundle_help
+from tajweed_desktop.core.common.errors import TajweedError
+from tajweed_desktop.core.model.paths import bundled_models_dir, default_bundle_path, no_bundle_help
 from . import native_import
 from .workers import WorkerSet
 
 
 def _build(bundle, device: str):
-    from ..core import ensemble as core_ensemble
+    from tajweed_desktop.core.model import ensemble as core_ensemble
 
     ensemble = core_ensemble.Ensemble(bundle, device=device)
     ensemble.warm_up()
@@ -33,8 +33,8 @@ def _load_ensemble(path: str, device: str):
     Runtime it costs one thread start and keeps CTranslate2's and ONNX Runtime's first work
     (loading the encoder, the sessions) off the pool as well."""
     native_import.wait()
-    from ..core.bundle import load_bundle
-    from ..core.ensemble import plan_heads
+    from tajweed_desktop.core.model.bundle import load_bundle
+    from tajweed_desktop.core.model.ensemble import plan_heads
 
     bundle = load_bundle(path)
     if plan_heads(bundle, device).runtime == "torch":

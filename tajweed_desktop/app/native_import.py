@@ -22,10 +22,10 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..core.threads import run_on_plain_thread
+from tajweed_desktop.core.common.threads import run_on_plain_thread
 
 T = TypeVar("T")
-TORCH_HEADS = "tajweed_desktop.core.torch_heads"  # imports torch
+TORCH_HEADS = "tajweed_desktop.core.model.torch_heads"  # imports torch
 
 _done = threading.Event()
 _started = False
@@ -35,7 +35,8 @@ _torch_lock = threading.Lock()
 
 def _import() -> None:
     try:
-        from ..core import audio, ensemble, onnx_heads  # noqa: F401  (the core inference needs, torch-free)
+        from tajweed_desktop.core.audio import recording  # noqa: F401
+        from tajweed_desktop.core.model import ensemble, onnx_heads  # noqa: F401  (the core inference needs, torch-free)
 
         for name in ("ctranslate2", "onnxruntime"):
             try:

@@ -8,8 +8,8 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSpinBox, QWidget
 
-from ..core import quran
-from ..core.practice import short_name
+from tajweed_desktop.core.quran import text as quran
+from tajweed_desktop.core.quran.practice import short_name
 
 VERSE = "verse"
 # fonts that hold the Uthmani script's marks; most desktop fonts lack some (they show as boxes)

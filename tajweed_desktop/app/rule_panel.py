@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.practice import outcome, percent, practice_answer, short_name
-from ..core.rules import rule_info
+from tajweed_desktop.core.quran.practice import outcome, percent, practice_answer, short_name
+from tajweed_desktop.core.quran.rules import rule_info
 
 if TYPE_CHECKING:
-    from ..core.ensemble import Analysis
-    from ..core.progressive import Judged
+    from tajweed_desktop.core.model.ensemble import Analysis
+    from tajweed_desktop.core.checking.progressive import Judged
 
 MAX_RUNS_SHOWN = 12
 

@@ -157,7 +157,7 @@ class WaveformView(QWidget):
 
     def set_timeline(self, labels: list[str], centres: np.ndarray, probs: np.ndarray) -> None:
         """probs (windows, rules) at window centres in seconds."""
-        from ..core.practice import short_name
+        from tajweed_desktop.core.quran.practice import short_name
 
         self.clear_timeline()
         self.legend.setColumnCount(1)

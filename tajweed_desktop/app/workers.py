@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from superqt.utils import GeneratorWorker, WorkerBase, create_worker
 
-from ..core.memory import release_free_memory
+from tajweed_desktop.core.common.memory import release_free_memory
 
 
 class WorkerSet:
@@ -43,7 +43,7 @@ class WorkerSet:
         # finished worker (with its arguments, a whole recording) would stay in memory.
         key = id(worker)
         worker.finished.connect(lambda: self._running.pop(key, None))
-        worker.finished.connect(release_free_memory)  # what the job freed goes back (core/memory.py)
+        worker.finished.connect(release_free_memory)  # what the job freed goes back (core/common/memory.py)
         if on_finish:
             worker.finished.connect(on_finish)
         self._running[key] = worker

@@ -66,7 +66,7 @@ def window(make_window, qtbot):
 @pytest.fixture
 def torch_only_bundle(tmp_path):
     """tiny_bundle's folds without ONNX heads: a bundle only the torch runtime can run."""
-    from tajweed_desktop.core.bundle import new_card, save_bundle
+    from tajweed_desktop.core.model.bundle import new_card, save_bundle
     from tests.conftest import LABELS4, random_states
 
     card = new_card("tiny-torch", LABELS4, cross_validation={"macro_f1_mean": 0.0})
@@ -75,7 +75,7 @@ def torch_only_bundle(tmp_path):
 
 @pytest.fixture
 def tiny_ensemble(tiny_bundle):
-    from tajweed_desktop.core.ensemble import Ensemble
+    from tajweed_desktop.core.model.ensemble import Ensemble
 
     e = Ensemble.from_path(tiny_bundle, device="cpu")
     yield e

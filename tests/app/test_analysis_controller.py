@@ -12,7 +12,7 @@ from tajweed_desktop.app.analysis_controller import AnalysisController
 from tajweed_desktop.app.rule_panel import RulePanel
 from tajweed_desktop.app.waveform_view import WaveformView
 from tajweed_desktop.app.workers import WorkerSet
-from tajweed_desktop.core.practice import percent, practice_answer
+from tajweed_desktop.core.quran.practice import percent, practice_answer
 from tests.app.conftest import write_voice
 from tests.conftest import LABELS4
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
-from tajweed_desktop.core.memory import resident_mb as rss_mb
+from tajweed_desktop.core.common.memory import resident_mb as rss_mb
 from tests.conftest import need_data
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QApplication
 
 from tajweed_desktop.app.main_window import WAVEFORM_MIN_HEIGHT
-from tajweed_desktop.core.paths import bundled_models_dir
+from tajweed_desktop.core.model.paths import bundled_models_dir
 from tests.app.conftest import write_voice
 
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from tajweed_desktop.core import audio
+from tajweed_desktop.core.audio.recording import load_recording
 from tests.app.conftest import write_voice
 from tests.conftest import LABELS4, need_data
 
@@ -25,7 +25,7 @@ def test_open_a_real_clip_shows_waveform_and_rules(window, qtbot):
     path = need_data("tajweed4", "train", "1.wav")
     window.open_file(str(path))
     qtbot.waitUntil(lambda: getattr(window, "last_analysis", None) is not None, timeout=20000)
-    rec = audio.load_recording(path)
+    rec = load_recording(path)
     assert np.allclose(window.waveform.samples, rec.samples)
     probs = window.last_analysis.clip.probabilities
     assert probs.sum() == pytest.approx(1.0, abs=1e-6)
@@ -125,7 +125,7 @@ def test_about_shows_the_version_and_the_model_card(make_window, qtbot):
     import json
 
     from tajweed_desktop import __version__
-    from tajweed_desktop.core.paths import bundled_models_dir
+    from tajweed_desktop.core.model.paths import bundled_models_dir
 
     bundle = bundled_models_dir() / "rules14"
     w = make_window(bundle)

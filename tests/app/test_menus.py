@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tajweed_desktop.app.model_loader import path_for, setting_for
-from tajweed_desktop.core.paths import bundled_models_dir
+from tajweed_desktop.core.model.paths import bundled_models_dir
 
 
 def test_the_model_menu_marks_the_bundle_in_use_and_stores_its_name(make_window, qtbot):

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from tajweed_desktop.app import model_loader, native_import
-from tajweed_desktop.core import ensemble as core_ensemble
+from tajweed_desktop.core.model import ensemble as core_ensemble
 from tests.conftest import REPO, need_data
 
 SCRIPT = """

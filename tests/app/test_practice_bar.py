@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tajweed_desktop.app.practice_bar import PracticeBar
-from tajweed_desktop.core import quran
+from tajweed_desktop.core.quran import text as quran
 from tests.app.conftest import write_voice
 from tests.conftest import LABELS4
 
@@ -42,7 +42,7 @@ def test_the_14_rule_bundle_gets_its_own_labels(qtbot):
 
 
 def test_practice_in_the_window_answers_for_the_chosen_verse(window, qtbot, tmp_path):
-    from tajweed_desktop.core.practice import practice_answer
+    from tajweed_desktop.core.quran.practice import practice_answer
 
     window.practice.choose_site(2, 2, 6)  # هُدࣰى لِّلۡمُتَّقِینَ: Idgham
     window.open_file(str(write_voice(tmp_path / "clip.wav", 2.0)))

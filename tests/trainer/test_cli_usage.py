@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
+import soundfile
 
-import tajweed_desktop.core.audio as audio_mod
-from trainer.cli import main
 from tests.conftest import REPO, need_data
+from trainer.cli import main
 
 
 @pytest.fixture
@@ -18,8 +18,9 @@ def no_decoding(monkeypatch):
     def refuse(*a, **k):
         raise AssertionError("audio was decoded before the arguments were checked")
 
-    monkeypatch.setattr(audio_mod, "load_or_reason", refuse)
-    monkeypatch.setattr(audio_mod, "load_recording", refuse)
+    # libsndfile itself: every decoder path (the core's and any direct read) goes through these
+    for name in ("SoundFile", "read", "info"):
+        monkeypatch.setattr(soundfile, name, refuse)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -9,14 +9,15 @@ import pytest
 import torch
 
 import trainer.train as train_mod
-from tajweed_desktop.core import audio
-from tajweed_desktop.core.ensemble import Ensemble
+from tajweed_desktop.core.audio.decode import decode
+from tajweed_desktop.core.audio.recording import recording_from_array
+from tajweed_desktop.core.model.ensemble import Ensemble
 from trainer.data import Dataset, Item
 from trainer.features import clip_variants
 from trainer.folds import make_folds
 from trainer.recipe import load_recipe
 from tests.conftest import need_data
-from tests.core.test_frame_ensemble import frame_bundle  # noqa: F401 (fixture)
+from tests.core.model.test_frame_ensemble import frame_bundle  # noqa: F401 (fixture)
 
 N, DIM, FRAMES = 40, 512, 200
 
@@ -110,8 +111,8 @@ def test_words_split_never_shares_a_word_context_and_unknown_words_only_train():
 def test_training_and_inference_prepare_a_clip_identically(frame_bundle, monkeypatch):  # noqa: F811
     """The clip the trainer encodes as a clip's own (variant 0) is the one the app encodes: a
     recording with a second of silence before it, so a trim dropped on either side shows."""
-    x, rate = audio.decode(need_data("reciters5", "train", "husary_001007_w03_izhar.wav"))[:2]
-    rec = audio.recording_from_array(np.concatenate([np.zeros(rate, np.float32), x]), rate)
+    x, rate = decode(need_data("reciters5", "train", "husary_001007_w03_izhar.wav"))[:2]
+    rec = recording_from_array(np.concatenate([np.zeros(rate, np.float32), x]), rate)
     seen = []
     ens = Ensemble.from_path(frame_bundle, device="cpu")
     real = ens.encoder.encode

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 
-from tajweed_desktop.core.bundle import load_bundle, new_card, save_bundle
-from tajweed_desktop.core.ensemble import Ensemble
+from tajweed_desktop.core.model.bundle import load_bundle, new_card, save_bundle
+from tajweed_desktop.core.model.ensemble import Ensemble
 from tests.conftest import LABELS4, random_states, voice
 from trainer.cli import main
 

@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from tajweed_desktop.core import frontend
-from tajweed_desktop.core.bundle import load_bundle
-from tajweed_desktop.core.ensemble import Ensemble
+from tajweed_desktop.core.model import frontend
+from tajweed_desktop.core.model.bundle import load_bundle
+from tajweed_desktop.core.model.ensemble import Ensemble
 from trainer.cli import main
 from trainer.data import load_dataset
 from trainer.recipe import CONFIG_DIR

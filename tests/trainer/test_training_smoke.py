@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import trainer.train as train_mod
-from tajweed_desktop.core.bundle import load_bundle
-from tajweed_desktop.core.ensemble import Ensemble
+from tajweed_desktop.core.model.bundle import load_bundle
+from tajweed_desktop.core.model.ensemble import Ensemble
 from trainer.cli import main
 from trainer.data import load_dataset
 from trainer.recipe import load_recipe

@@ -1,0 +1,1 @@
+"""Checking recordings: many files in a batch, one long recording in chunks, one result row per file."""

@@ -1,0 +1,1 @@
+"""Helpers every room uses: typed errors, atomic writes, hashing, plain threads, memory."""
