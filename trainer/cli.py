@@ -200,7 +200,7 @@ def cmd_evaluate(args) -> int:
     unknown = sorted(set(ds.labels) - set(ens.labels))
     if unknown:
         raise SystemExit(f"{args.model}: the bundle does not know the rule(s) {', '.join(unknown)}")
-    seen = training_overlap(ens.bundle.card, ds)
+    seen = training_overlap(ens.bundle.card.to_dict(), ds)
     if seen:
         print(f"warning: {seen} of {len(ds.items)} clips were in this bundle's own training data: "
               "these scores say how well it fits them, not how it does on new recordings", file=sys.stderr, flush=True)
@@ -230,7 +230,7 @@ def cmd_export_onnx(args) -> int:
 
     for path in args.bundles:
         b = export_bundle_heads(path)
-        print(f"{path}: {b.onnx_path.name} written, sha256 {b.card['heads_onnx']['sha256'][:16]}…")
+        print(f"{path}: {b.onnx_path.name} written, sha256 {b.card.heads_onnx.sha256[:16]}…")
     return 0
 
 

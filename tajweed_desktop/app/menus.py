@@ -26,10 +26,10 @@ def about_text(ensemble) -> str:
     if ensemble is None:
         return text + "<p>No model is loaded.</p>"
     card = ensemble.bundle.card
-    cv = card.get("cross_validation", {})
-    clips = card.get("training_data", {}).get("clips")
-    rules = ", ".join(short_name(x) for x in card.get("labels", []))
-    text += f"<p>Model: {card.get('name', '–')}, which tells apart {len(card.get('labels', []))} rules: {rules}.</p>"
+    cv = card.cross_validation
+    clips = card.training_data.get("clips")
+    rules = ", ".join(short_name(x) for x in card.labels)
+    text += f"<p>Model: {card.name}, which tells apart {len(card.labels)} rules: {rules}.</p>"
     if clips:
         text += f"<p>Trained on {clips} clips.</p>"
     f1, base = cv.get("macro_f1_mean"), cv.get("voice_only_baseline_macro_f1_mean")

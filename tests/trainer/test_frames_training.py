@@ -30,9 +30,9 @@ def test_frames_recipe_trains_exports_and_reuses_its_cache(tmp_path, capsys, mon
     m = json.loads((tmp_path / "run" / "report" / "metrics.json").read_text())
     assert m["recipe"]["front_end"] == "whisper-base" and all(f["selected_epoch"] == 2 for f in m["folds"])
     b = load_bundle(out)
-    assert b.card["front_end"]["weights_sha256"] == frontend.WEIGHTS_SHA256
-    assert b.card["architecture"]["name"] == "FrameCNN1D" and len(b.fold_states) == 2
-    assert len(b.card["training_data"]["clip_sha256_prefixes"]) == 16
+    assert b.card.front_end.weights_sha256 == frontend.WEIGHTS_SHA256
+    assert b.card.architecture["name"] == "FrameCNN1D" and len(b.fold_states) == 2
+    assert len(b.card.training_data["clip_sha256_prefixes"]) == 16
     ds = load_dataset(data, show_progress=False)
     ens = Ensemble(b, device="cpu")
     assert b.onnx_path is not None and ens.runtime == "onnx"  # the export carries the heads the app runs

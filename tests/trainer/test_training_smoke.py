@@ -33,7 +33,7 @@ def test_train_report_export_load_predict(tmp_path, capsys):
     assert len(json.loads((run / "folds.json").read_text())["folds"]) == 2
     b = load_bundle(out)
     assert b.labels == ["Idgham", "Ikhfa", "Iqlab", "Izhar"] and len(b.fold_states) == 2
-    assert b.card["training_data"]["fingerprint_sha256"] == m["fingerprint"]
+    assert b.card.training_data["fingerprint_sha256"] == m["fingerprint"]
     assert (out / "report" / "report.md").exists()
     ds = load_dataset(data, show_progress=False)
     a = Ensemble(b, device="cpu").analyse(ds.recordings[0])
@@ -87,4 +87,4 @@ def test_folds_trained_separately_then_assembled(tmp_path, capsys):
     assert main(["assemble", str(run), "--export", str(out)]) == 0
     b = load_bundle(out)
     assert len(b.fold_states) == 2
-    assert "--fold" not in b.card["cross_validation"]["command"].split()  # the command reproduces every fold
+    assert "--fold" not in b.card.cross_validation["command"].split()  # the command reproduces every fold

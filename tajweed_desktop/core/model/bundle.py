@@ -13,7 +13,9 @@ front end and normalisation are checked against what this version implements bef
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,13 +31,25 @@ from tajweed_desktop.core.common.errors import BundleError
 from tajweed_desktop.core.common.hashing import sha256_of
 from tajweed_desktop.core.model import frontend
 from tajweed_desktop.core.model.architectures import ARCHITECTURE, state_shapes
+from tajweed_desktop.core.model.card import (
+    CARD_NAME,
+    DEFAULT_UNCERTAINTY,
+    MAX_CARD_BYTES,
+    CardError,
+    FoldFile,
+    FrontEnd,
+    ModelCard,
+    OnnxFile,
+    card_from_dict,
+    parse_card,
+)
 
 FORMAT_VERSION = 2  # cards with a front end; raw-waveform cards are still written as 1
-READABLE_VERSIONS = (1, 2)
-CARD_NAME = "model.json"
-DEFAULT_UNCERTAINTY = {"min_confidence": 0.5, "min_agreement": 0.6, "min_active_seconds": 0.3}
 ONNX_FILE = "folds.onnx"
 ONNX_OPSET = 17
+# a fold head is 1-3 MB and the raw-waveform CNN1D 2 MB: a weights file far larger than this is
+# not one of ours, and is refused by its size before it is read or hashed
+MAX_WEIGHTS_BYTES = 256 << 20
 
 
 @dataclass
@@ -44,34 +58,36 @@ class Bundle:
     folds' ONNX graph when the bundle has one (bundles exported before it have not)."""
 
     path: Path
-    card: dict[str, Any]
+    card: ModelCard
     fold_states: list[dict[str, np.ndarray]] = field(repr=False)
     onnx_path: Path | None = None
 
     @property
     def labels(self) -> list[str]:
-        return list(self.card["labels"])
+        return list(self.card.labels)
 
     @property
     def name(self) -> str:
-        return self.card.get("name", self.path.name)
+        return self.card.name
 
     @property
     def temperature(self) -> float:
-        return float(self.card.get("calibration", {}).get("temperature", 1.0))
+        return self.card.calibration.temperature
 
     @property
     def uncertainty(self) -> dict[str, float]:
-        return {**DEFAULT_UNCERTAINTY, **self.card.get("uncertainty", {})}
+        u = self.card.uncertainty
+        return {"min_confidence": u.min_confidence, "min_agreement": u.min_agreement,
+                "min_active_seconds": u.min_active_seconds}
 
     @property
-    def front_end(self) -> dict[str, Any] | None:
+    def front_end(self) -> FrontEnd | None:
         """The speech front end the fold models read, or None for raw-waveform models."""
-        return self.card.get("front_end")
+        return self.card.front_end
 
     @property
     def architecture(self) -> dict[str, Any]:
-        return self.card.get("architecture", ARCHITECTURE)
+        return self.card.architecture or ARCHITECTURE
 
 
 def new_card(
@@ -120,7 +136,7 @@ def save_bundle(
     (`trainer/onnx_export.py` makes it), written as ONNX_FILE with its sha256 in the card.
     """
     target = Path(target)
-    card = dict(card)
+    card = card.to_dict() if isinstance(card, ModelCard) else dict(card)
     with atomic_directory(target) as tmp:
         if report_dir is not None:
             shutil.copytree(report_dir, tmp / "report", ignore=shutil.ignore_patterns("oof.csv"))
@@ -139,56 +155,54 @@ def save_bundle(
                 "input": "frames (batch, 512, 200)" if card.get("front_end") else "clips (batch, 1, 64000)",
                 "output": "logits (folds, batch, labels), BatchNorm folded, before the temperature",
             }
+        try:  # never write a card this version would refuse to read
+            card_from_dict(card)
+        except CardError as exc:
+            raise BundleError(target, str(exc)) from None
         (tmp / CARD_NAME).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return target
 
 
-def read_card(path: str | Path) -> dict[str, Any]:
-    """Read and check a bundle's model card (no weights loaded)."""
+def read_card(path: str | Path) -> ModelCard:
+    """Read and check a bundle's model card (no weights loaded): typed and range-checked
+    (`card.py`), then held to what this version prepares and computes."""
     path = Path(path)
     if not path.is_dir():
         raise BundleError(path, "folder not found" if not path.exists() else "not a folder")
     card_path = path / CARD_NAME
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
+        if card_path.stat().st_size > MAX_CARD_BYTES:
+            raise BundleError(path, f"{CARD_NAME} is {card_path.stat().st_size / 2**20:.0f} MB; a model card is a few KB")
+        card = parse_card(card_path.read_bytes())
     except FileNotFoundError:
         raise BundleError(path, f"{CARD_NAME} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
         raise BundleError(path, f"{CARD_NAME} is unreadable ({exc})") from None
-    if not isinstance(card, dict):
-        raise BundleError(path, f"{CARD_NAME} is not a JSON object")
-    if card.get("format_version") not in READABLE_VERSIONS:
-        raise BundleError(path, f"unknown format version {card.get('format_version')!r} "
-                                f"(this app reads {', '.join(map(str, READABLE_VERSIONS))})")
-    labels = card.get("labels")
-    if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(x, str) for x in labels) or len(set(labels)) != len(labels):
-        raise BundleError(path, "labels must be a list of at least two distinct names")
-    if card.get("sample_rate") != SAMPLE_RATE or float(card.get("clip_seconds", 0)) != CLIP_SECONDS:
+    except CardError as exc:
+        raise BundleError(path, str(exc)) from None
+    if card.sample_rate != SAMPLE_RATE or card.clip_seconds != CLIP_SECONDS:
         raise BundleError(path, "sample rate or clip length differ from what this app prepares")
     _check_preparation(path, card)
-    folds = card.get("folds")
-    if not isinstance(folds, list) or not folds:
-        raise BundleError(path, "the card lists no fold weights")
     return card
 
 
-def _check_preparation(path: Path, card: dict[str, Any]) -> None:
+def _check_preparation(path: Path, card: ModelCard) -> None:
     """Refuse a bundle whose audio preparation or front end this version does not implement:
     it would be fed inputs unlike those it was trained on, and answer with confidence anyway."""
-    norm = card.get("normalisation")
+    norm = card.normalisation
     if norm is not None and norm.get("method") not in COMPATIBLE_NORMALISATIONS:
         raise BundleError(path, f"it was trained with level normalisation {norm.get('method')!r}, which this "
                                 f"version does not implement ({NORMALISATION['method']!r})")
-    arch = card.get("architecture", ARCHITECTURE)
-    fe = card.get("front_end")
+    arch = card.architecture or ARCHITECTURE
+    fe = card.front_end
     if arch.get("name", "CNN1D") == "FrameCNN1D":
-        if not isinstance(fe, dict):
+        if fe is None:
             raise BundleError(path, "its FrameCNN1D models need a front end, and the card names none")
-        if fe.get("name") != frontend.NAME or fe.get("weights_sha256") != frontend.WEIGHTS_SHA256:
-            raise BundleError(path, f"it was trained on the front end {fe.get('name')!r} with weights "
-                                    f"{str(fe.get('weights_sha256'))[:16]}…; this version runs {frontend.NAME} "
+        if fe.name != frontend.NAME or fe.weights_sha256 != frontend.WEIGHTS_SHA256:
+            raise BundleError(path, f"it was trained on the front end {fe.name!r} with weights "
+                                    f"{fe.weights_sha256[:16]}…; this version runs {frontend.NAME} "
                                     f"with {frontend.WEIGHTS_SHA256[:16]}… only")
-        if fe.get("frames") != frontend.FRAMES or fe.get("pad_seconds") != frontend.PAD_SECONDS:
+        if fe.frames != frontend.FRAMES or fe.pad_seconds != frontend.PAD_SECONDS:
             raise BundleError(path, "its front end frames or padding differ from what this version computes")
     elif arch.get("name", "CNN1D") != "CNN1D":
         raise BundleError(path, f"unknown architecture {arch.get('name')!r}")
@@ -200,11 +214,14 @@ def load_bundle(path: str | Path) -> Bundle:
     """Load a bundle, verifying every weights file's sha256 and shape against the card."""
     path = Path(path)
     card = read_card(path)
-    n_labels = len(card["labels"])
-    arch = card.get("architecture", ARCHITECTURE)
-    expected = state_shapes(arch, n_labels)
+    n_labels = len(card.labels)
+    arch = card.architecture or ARCHITECTURE
+    try:
+        expected = state_shapes(arch, n_labels)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise BundleError(path, f"{CARD_NAME} field architecture does not describe a model this version builds ({exc!r})") from None
     states = []
-    for entry in card["folds"]:
+    for entry in card.folds:
         wpath = _verified_file(path, entry, ".safetensors")
         fname = wpath.name
         try:
@@ -221,18 +238,25 @@ def load_bundle(path: str | Path) -> Bundle:
                     f"expected {shape} for {n_labels} labels",
                 )
         states.append(state)
-    onnx = card.get("heads_onnx")
+    onnx = card.heads_onnx
     return Bundle(path, card, states, _verified_file(path, onnx, ".onnx") if onnx is not None else None)
 
 
-def _verified_file(path: Path, entry: Any, suffix: str) -> Path:
-    """The bundle file a card entry ({"file", "sha256"}) names, once its sha256 matches."""
-    fname = Path(str(entry.get("file", "") if isinstance(entry, dict) else ""))
-    if fname.name != str(fname) or not fname.name.endswith(suffix):
-        raise BundleError(path, f"weights file {fname} is not a {suffix[1:]} file inside the bundle")
+def _verified_file(path: Path, entry: FoldFile | OnnxFile, suffix: str) -> Path:
+    """The bundle file a card entry names, once its size is plausible and its sha256 matches
+    (the card has already checked that the name is a bare file name with this suffix)."""
+    fname = entry.file
     wpath = path / fname
-    if not wpath.is_file():
-        raise BundleError(path, f"weights file {fname} is missing")
-    if sha256_of(wpath) != entry.get("sha256"):
+    try:
+        st = os.stat(wpath)
+    except FileNotFoundError:
+        raise BundleError(path, f"weights file {fname} is missing") from None
+    except OSError as exc:
+        raise BundleError(path, f"weights file {fname} is unreadable ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise BundleError(path, f"weights file {fname} is not a regular file")
+    if st.st_size > MAX_WEIGHTS_BYTES:  # before hashing: a 50 GB file is not read to find it is wrong
+        raise BundleError(path, f"weights file {fname} is {st.st_size / 2**30:.1f} GB; fold weights are a few MB")
+    if sha256_of(wpath) != entry.sha256:
         raise BundleError(path, f"weights file {fname} does not match its sha256 in {CARD_NAME} (damaged or changed)")
     return wpath

@@ -8,6 +8,7 @@ outside, in `ensemble.py`, so the card's calibration applies to both runtimes al
 from __future__ import annotations
 
 import io
+import json
 import warnings
 from typing import Any
 
@@ -23,6 +24,7 @@ from tajweed_desktop.core.model.bundle import (
     load_bundle,
     save_bundle,
 )
+from tajweed_desktop.core.model.card import CARD_NAME
 from tajweed_desktop.core.model.networks import fold_batchnorm, fold_models
 
 
@@ -60,7 +62,9 @@ def heads_onnx(card: dict[str, Any], fold_states: list[dict[str, Any]]) -> bytes
 def add_heads_onnx(bundle: Bundle) -> None:
     """Rewrite a bundle with its ONNX heads (a bundle from before they existed); the card, the
     weights and the report are kept as they are. Atomic, like every bundle write."""
-    card = {k: v for k, v in bundle.card.items() if k not in ("folds", "heads_onnx")}
+    # the card as written (fields this version does not type are kept), checked again when saved
+    written = json.loads((bundle.path / CARD_NAME).read_text(encoding="utf-8"))
+    card = {k: v for k, v in written.items() if k not in ("folds", "heads_onnx")}
     report = bundle.path / "report"
     save_bundle(bundle.path, card, bundle.fold_states, report if report.is_dir() else None,
                 heads_onnx=heads_onnx(card, bundle.fold_states))

@@ -27,7 +27,7 @@ class OnnxHeads:
         if bundle.onnx_path is None:
             raise BundleError(bundle.path, "it has no ONNX heads")
         blob = bundle.onnx_path.read_bytes()
-        if hashlib.sha256(blob).hexdigest() != bundle.card["heads_onnx"]["sha256"]:
+        if hashlib.sha256(blob).hexdigest() != bundle.card.heads_onnx.sha256:
             raise BundleError(bundle.path, f"{bundle.onnx_path.name} changed after it was verified")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or usable_cores()
@@ -40,7 +40,7 @@ class OnnxHeads:
         except Exception as exc:  # ORT raises its own types for a graph it cannot load
             raise BundleError(bundle.path, f"{bundle.onnx_path.name} is unreadable ({str(exc).splitlines()[0]})") from None
         self._input = self.session.get_inputs()[0].name
-        self.n_folds, self.n_labels = len(bundle.card["folds"]), len(bundle.labels)
+        self.n_folds, self.n_labels = len(bundle.card.folds), len(bundle.labels)
 
     def logits(self, inputs: np.ndarray, batch_size: int = 16) -> np.ndarray:
         """inputs (n, ...) float32 -> logits (folds, n, labels) float32."""
