@@ -111,7 +111,7 @@ def test_words_split_never_shares_a_word_context_and_unknown_words_only_train():
 def test_training_and_inference_prepare_a_clip_identically(frame_bundle, monkeypatch):  # noqa: F811
     """The clip the trainer encodes as a clip's own (variant 0) is the one the app encodes: a
     recording with a second of silence before it, so a trim dropped on either side shows."""
-    x, rate = decode(need_data("reciters5", "train", "husary_001007_w03_izhar.wav"))[:2]
+    x, rate = decode(need_data("reciters5", "train", "husary_001007_w03_izhar.wav"), to_rate=None)[:2]
     rec = recording_from_array(np.concatenate([np.zeros(rate, np.float32), x]), rate)
     seen = []
     ens = Ensemble.from_path(frame_bundle, device="cpu")

@@ -25,6 +25,14 @@ from tajweed_desktop.core.common.errors import (
 from tajweed_desktop.core.common.threads import ThreadCall
 
 MAX_SECONDS = 20 * 60  # longest recording decoded at once (about 77 MB of 16 kHz float32)
+# Limits that hold whatever the header claims: a 20-minute recording is under 500 MB even as an
+# uncompressed 8-channel 48 kHz WAV, no sound card records faster than 384 kHz, and a block of
+# 64k frames of 64 channels is 16 MB. Memory holds one block at the file's rate and the 16 kHz
+# mono output, never the whole signal at the file's rate (a 19-minute 192 kHz FLAC would be 875 MB).
+MAX_FILE_BYTES = 1 << 30
+MAX_RATE = 384_000
+MAX_CHANNELS = 64
+BLOCK_FRAMES = 1 << 16
 READ_STALL_SECONDS = 30.0  # a read that yields no data for this long (a hung network mount) is given up
 
 _SPECIAL_FILES = [
@@ -47,12 +55,16 @@ def special_file_kind(path: str | Path) -> str | None:
     return next((kind for test, kind in _SPECIAL_FILES if test(mode)), "not a regular file")
 
 
-def decode(path: str | Path, max_seconds: float = MAX_SECONDS, progress: list[float] | None = None) -> tuple[np.ndarray, int, int]:
-    """Read any file libsndfile reads; return (mono float32 samples, sample rate, channels).
+def decode(path: str | Path, max_seconds: float = MAX_SECONDS, progress: list[float] | None = None,
+           to_rate: int | None = SAMPLE_RATE) -> tuple[np.ndarray, int, int]:
+    """Read any file libsndfile reads; return (mono float32 samples at `to_rate`, the file's sample
+    rate, channels). `to_rate=None` keeps the file's rate.
 
-    Reads block by block and mixes each block to mono at once, so memory holds one mono copy.
-    Named pipes, sockets and devices are refused before anything opens them. `progress[0]` is set
-    to time.monotonic() whenever data arrives (see `decode_bounded`).
+    Reads block by block, mixes each block to mono and resamples it at once (libsoxr's stream,
+    bit-identical to resampling the whole signal), so memory holds one block at the file's rate and
+    the mono output. Named pipes, sockets and devices are refused before anything opens them, and
+    files over MAX_FILE_BYTES before anything reads them. `progress[0]` is set to time.monotonic()
+    whenever data arrives (see `decode_bounded`).
     """
     path = Path(path)
     if path.is_dir():
@@ -62,21 +74,28 @@ def decode(path: str | Path, max_seconds: float = MAX_SECONDS, progress: list[fl
     kind = special_file_kind(path)
     if kind is not None:
         raise NotRegularFileError(path, kind)
-    if path.is_file() and path.stat().st_size == 0:
+    size = path.stat().st_size if path.is_file() else 0
+    if path.is_file() and size == 0:
         raise UnreadableAudioError(path, "it is 0 bytes long")
+    if size > MAX_FILE_BYTES:
+        raise TooLongError(path, f"{size / 2**30:.1f} GB; the limit is {MAX_FILE_BYTES / 2**30:.0f} GB")
     progress = [0.0] if progress is None else progress
     try:
         with sf.SoundFile(str(path)) as f:
             rate, channels = f.samplerate, f.channels
+            if not 0 < rate <= MAX_RATE or not 0 < channels <= MAX_CHANNELS:
+                raise UnreadableAudioError(path, f"{channels} channels at {rate} Hz is not a recording "
+                                                 f"(at most {MAX_CHANNELS} channels at {MAX_RATE // 1000} kHz)")
             if f.frames > max_seconds * rate:
                 raise TooLongError(path, f"{f.frames / rate / 60:.0f} min; the limit is {max_seconds / 60:.0f} min")
+            stream = None if to_rate in (None, rate) else soxr.ResampleStream(rate, to_rate, 1, dtype="float32", quality="HQ")
             blocks = []
             total = 0
             progress[0] = time.monotonic()
             # read() until the decoder gives no more frames: SoundFile.blocks() trusts the header's
             # frame count, which libsndfile over-reports for some MP3s, and fills the missing end of
             # its last block with the block before it (0.25-0.29 s of repeated audio)
-            while len(block := f.read(1 << 16, dtype="float32", always_2d=True)):
+            while len(block := f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)):
                 progress[0] = time.monotonic()
                 mono = block.mean(axis=1, dtype=np.float32)
                 if not np.isfinite(mono).all():
@@ -84,7 +103,9 @@ def decode(path: str | Path, max_seconds: float = MAX_SECONDS, progress: list[fl
                 total += len(mono)
                 if total > max_seconds * rate:  # the header under-reported the length
                     raise TooLongError(path, f"the limit is {max_seconds / 60:.0f} min")
-                blocks.append(mono)
+                blocks.append(mono if stream is None else stream.resample_chunk(mono))
+            if stream is not None:
+                blocks.append(stream.resample_chunk(np.zeros(0, np.float32), last=True))
     except FileNotFoundError:
         raise UnreadableAudioError(path, "file not found") from None
     except PermissionError:

@@ -78,16 +78,15 @@ class Recording:
         return float(self.active[first:last].sum()) * FRAME_SECONDS
 
 
-
-
-
 def recording_from_array(
     samples: np.ndarray,
     rate: int,
     path: str | Path | None = None,
     channels: int = 1,
+    original_rate: int | None = None,
 ) -> Recording:
-    """Prepare samples already in memory (a microphone buffer, a decoded file)."""
+    """Prepare samples already in memory (a microphone buffer, a decoded file); `original_rate`
+    is the file's rate when `samples` were resampled while decoding."""
     path = None if path is None else Path(path)
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 2:  # (frames, channels) as soundfile and sounddevice give it
@@ -101,13 +100,13 @@ def recording_from_array(
         raise TooShortError(path, f"{x.size / rate * 1000:.0f} ms; at least {MIN_SECONDS * 1000:.0f} ms needed")
     x = resample(x, rate)
     x, gain_db, active, voiced = normalise(x, path)
-    return Recording(np.ascontiguousarray(x), path, rate, channels, gain_db, active, voiced=voiced)
+    return Recording(np.ascontiguousarray(x), path, original_rate or rate, channels, gain_db, active, voiced=voiced)
 
 
 def load_recording(path: str | Path, max_seconds: float = MAX_SECONDS) -> Recording:
     """Decode a file and prepare it: mono, 16 kHz, level-normalised."""
-    samples, rate, channels = decode_bounded(path, max_seconds)
-    return recording_from_array(samples, rate, path, channels)
+    samples, rate, channels = decode_bounded(path, max_seconds)  # already 16 kHz mono
+    return recording_from_array(samples, SAMPLE_RATE, path, channels, original_rate=rate)
 
 def load_or_reason(path: str | Path) -> Recording | str:
     """The recording, or the one-line message for the user: never an exception, so a batch of
