@@ -124,15 +124,18 @@ class PracticeBar(QWidget):
         self.expected_changed.emit(self.expected())
 
     def _verse_html(self) -> str:
-        text = quran.verse_text(self.surah.value(), self.ayah.value())
+        """The verse, with the site's word (by its number, as the site table counts words) in bold
+        and underlined, and the next word, whose first letter decides the rule, underlined."""
+        tokens = quran.verse_text(self.surah.value(), self.ayah.value()).split(" ")
         site = self.site.currentData()
-        if site is None:
-            return html.escape(text)
-        words = [html.escape(w) for w in text.split(" ")]
-        if site.token in text.split(" "):  # the site's word, and the word that decides its rule, marked
-            i = text.split(" ").index(site.token)
-            words[i] = f"<b><u>{words[i]}</u></b>"
-            if site.next_token != site.token and i + 1 < len(words) and text.split(" ")[i + 1] == site.next_token:
-                words[i + 1] = f"<u>{words[i + 1]}</u>"
-        out = words
+        out, n = [], 0
+        for token in tokens:
+            text = html.escape(token)
+            if quran.is_word(token):
+                n += 1
+                if site is not None and n == site.word:
+                    text = f"<b><u>{text}</u></b>"
+                elif site is not None and n == site.word + 1 and site.next_token != site.token:
+                    text = f"<u>{text}</u>"
+            out.append(text)
         return "<div dir='rtl'>" + " ".join(out) + "</div>"
