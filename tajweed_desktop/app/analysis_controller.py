@@ -4,6 +4,7 @@ recording shows progress and can be cancelled, and logged once per finished anal
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,11 +25,33 @@ if TYPE_CHECKING:
 log = logging.getLogger("tajweed_desktop.analysis")
 
 
-def _load_recording(path: str) -> Recording:
-    native_import.wait()
-    from ..core.audio import load_recording
+@dataclass(frozen=True)
+class Unjudged:
+    """A file that opened but holds nothing to judge (no voice, silence, too short): its waveform
+    is shown and Space plays it; the panel says why it gets no rule."""
 
-    return load_recording(path)
+    path: Path
+    samples: np.ndarray  # mono, 16 kHz, DC removed, not levelled
+    sample_rate: int
+    reason: str  # "no recitation heard"
+    detail: str | None
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+def _load_recording(path: str) -> Recording | Unjudged:
+    native_import.wait()
+    from ..core import audio
+    from ..core.errors import NoSoundError, NoSpeechError, TooShortError
+
+    samples, rate, channels = audio.decode_bounded(path)
+    try:
+        return audio.recording_from_array(samples, rate, path, channels)
+    except (NoSpeechError, NoSoundError, TooShortError) as exc:
+        x = audio.resample(samples, rate)
+        return Unjudged(Path(path), (x - x.mean()).astype(np.float32), audio.SAMPLE_RATE, exc.reason, exc.detail)
 
 
 def _span(rec: Recording, start: float, end: float) -> Recording:
@@ -62,6 +85,7 @@ class AnalysisController(QObject):
     cleared = Signal()  # a file could not be opened: nothing is shown any more
     analysed = Signal(object)  # the Analysis
     failed = Signal(str, str)  # title, one line
+    note = Signal(str, int)  # for the status bar: text, milliseconds
 
     def __init__(self, workers: WorkerSet, waveform: WaveformView, panel: RulePanel, parent=None):
         super().__init__(parent)
@@ -106,10 +130,18 @@ class AnalysisController(QObject):
         text = str(exc)
         self.failed.emit("Cannot open", text if path in text or Path(path).name in text else f"{path}: {text}")
 
-    def _opened(self, rec: Recording) -> None:
-        self.recording = rec
+    def _opened(self, rec: Recording | Unjudged) -> None:
+        self.cancel()
         self.last_analysis = self.last_judged = None
         self.waveform.set_audio(rec.samples, rec.sample_rate)
+        if isinstance(rec, Unjudged):  # shown and playable, with the reason as its verdict
+            self.recording = None
+            self.opened.emit(rec)
+            self.panel.show_unjudged(rec.path.name, rec.reason, rec.detail)
+            self.note.emit(f"{rec.path.name}: {rec.reason}" + (f" ({rec.detail})" if rec.detail else ""), 10000)
+            log.info("opened %s: %s", rec.path, rec.reason)
+            return
+        self.recording = rec
         self.opened.emit(rec)
         self.analyse()
 

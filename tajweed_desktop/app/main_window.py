@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.analysis.opened.connect(self._opened)
         self.analysis.cleared.connect(lambda: self.setWindowTitle(TITLE))
         self.analysis.failed.connect(self._show_error)
+        self.analysis.note.connect(self.statusBar().showMessage)
         self.practice.expected_changed.connect(self.analysis.set_expected)
         self.batch.open_file_requested.connect(self.open_file)
         self.batch_controller.started.connect(lambda: self.tabs.setCurrentWidget(self.batch))
@@ -171,7 +172,7 @@ class MainWindow(QMainWindow):
         self.settings.set("files/last_dir", str(Path(path).parent))
         self.analysis.open_file(path)
 
-    def _opened(self, rec: Recording) -> None:
+    def _opened(self, rec) -> None:  # a Recording, or an Unjudged file (shown, no rule)
         self.settings.add_recent(str(rec.path))
         self.menus.fill_recent()
         self.setWindowTitle(f"{rec.path.name} — {TITLE}")

@@ -186,6 +186,12 @@ class RulePanel(QWidget):
             bar.setValue(int(round(prob * 1000)))
             number.setText(f"{percent(prob)} ± {spread:.1%}")
 
+    def show_unjudged(self, name: str, reason: str, detail: str | None) -> None:
+        """A recording that opened but gets no rule: the reason is the verdict."""
+        self.show_message(f"{name}: {reason}")
+        self.detail.setText((f"{detail[:1].upper() + detail[1:]}. " if detail else "")
+                            + "No rule is judged; the waveform is shown and Space plays it.")
+
     def show_busy(self, text: str) -> None:
         self.show_message(text)
 

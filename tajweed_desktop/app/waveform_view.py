@@ -115,6 +115,9 @@ class WaveformView(QWidget):
         self.samples = np.zeros(0, np.float32)
         self.curve.setData([], [])
         self.region.hide()
+        self.wave_plot.setLimits(xMin=0, xMax=1)  # not the previous file's range
+        self.wave_plot.setXRange(0, 1, padding=0.01)
+        self.wave_plot.setYRange(-1, 1)
         self.set_playhead(0.0)
         self.clear_timeline()
 

@@ -101,3 +101,36 @@ def test_the_verdict_does_not_repeat_the_fold_agreement(controller, qtbot, tmp_p
     shown = [controller.panel.rows[x][2].text() for x in LABELS4]
     assert not any(s.startswith("100.0%") for s, p in zip(shown, controller.last_analysis.clip.probabilities) if p < 1)
     assert np.isclose(sum(float(s.split("%")[0]) for s in shown), 100, atol=0.5)
+
+
+def test_a_recording_without_speech_opens_shown_and_playable_with_no_recitation_heard_as_its_verdict(controller, qtbot, tmp_path):
+    """A tone or a muted microphone opened as "Cannot open: … no recitation heard" and the window
+    was cleared; the x-axis kept the previous file's range."""
+    import soundfile as sf
+
+    from tests.conftest import tone
+
+    open_and_wait(qtbot, controller, write_voice(tmp_path / "long.wav", 12.0))
+    path = tmp_path / "a tone.wav"
+    sf.write(path, tone(440, 2.0, rate=44100, amp=0.3), 44100)
+    failures, opened = [], []
+    controller.failed.connect(lambda title, text: failures.append(text))
+    controller.opened.connect(opened.append)
+    controller.open_file(str(path))
+    qtbot.waitUntil(lambda: bool(opened) and not controller.workers.busy, timeout=20000)
+    assert not failures and opened[0].path == path
+    waveform = controller.waveform
+    assert len(waveform.samples) == pytest.approx(2.0 * 16000, abs=2) and waveform.rate == 16000
+    assert np.abs(waveform.samples).max() > 0.1  # what Space plays: the tone itself
+    assert waveform.selection() == pytest.approx((0.0, 2.0), abs=0.01)
+    x0, x1 = waveform.wave_plot.getPlotItem().vb.viewRange()[0]
+    assert x0 <= 0.05 and 1.9 <= x1 <= 2.2  # not 12 s any more
+    assert controller.panel.verdict.text() == "a tone.wav: no recitation heard"
+    assert "Space plays it" in controller.panel.detail.text()
+    assert controller.recording is None and controller.last_analysis is None
+    assert all(number.text() == "–" for _, _, number in controller.panel.rows.values())
+    # and a file that cannot be opened at all clears the waveform and its range
+    controller.open_file(str(tmp_path / "missing.wav"))
+    qtbot.waitUntil(lambda: bool(failures) and not controller.workers.busy, timeout=20000)
+    assert len(waveform.samples) == 0
+    assert waveform.wave_plot.getPlotItem().vb.viewRange()[0][1] < 1.5

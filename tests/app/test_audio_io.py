@@ -106,6 +106,13 @@ def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp
     assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)  # a tone was recorded...
     qtbot.waitUntil(lambda: "no recitation heard" in window.statusBar().currentMessage(), timeout=20000)
     assert getattr(window, "last_analysis", None) is None  # ... and given no rule
+    assert window.panel.verdict.text() == f"{path.name}: no recitation heard"
+    # but it is shown and Space plays it (it was cleared, with nothing to play)
+    assert len(window.waveform.samples) / window.waveform.rate == pytest.approx(len(x) / rate, abs=0.01)
+    window.toolbar.output_combo.setCurrentIndex(window.toolbar.output_combo.findText("pulse"))
+    window.toolbar.toggle_playback()
+    assert window.toolbar.player.playing
+    window.toolbar.toggle_playback()
 
 
 def test_record_a_recitation_then_analyse_and_play_it(pulse_voice, window, qtbot, tmp_path):
