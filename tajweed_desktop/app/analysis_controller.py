@@ -4,6 +4,7 @@ recording shows progress and can be cancelled, and logged once per finished anal
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,6 +79,24 @@ def log_line(judged: Judged, offset: float) -> str:
     line = (f"analysed {a.path} {offset + judged.clip_start:.2f}–{offset + judged.clip_end:.2f} s: "
             f"{clip.top_rule} {percent(clip.confidence)}")
     return line + (" (uncertain)" if clip.uncertain else "")
+
+
+def where_judged(judged: Judged, offset: float, whole: bool) -> str:
+    """Which span the headline verdict judged, in words: the model hears one 4 s clip, cut from
+    the middle of the recitation once the silence at its ends is left out."""
+    a = judged.analysis
+    start, end = offset + judged.clip_start, offset + judged.clip_end
+    span = f"Judged {start:.2f}–{end:.2f} s (marked on the waveform)"
+    if end - start < CLIP_SECONDS - 0.01:
+        what = f"{span}: all the recitation heard"
+    else:
+        what = f"{span}, the middle {CLIP_SECONDS:.0f} s of the recitation"
+    if whole and a.duration > CLIP_SECONDS + 0.01:
+        return (f"{what} in the {a.duration:.1f} s recording; the timeline below judges a {CLIP_SECONDS:.0f} s "
+                "window every second.")
+    if whole:
+        return ""
+    return f"Selection {offset:.2f}–{offset + a.duration:.2f} s. {what} in it."
 
 
 class AnalysisController(QObject):
@@ -156,6 +175,7 @@ class AnalysisController(QObject):
         self.cancel()
         start, end = self.waveform.selection()
         self.panel.show_busy("Analysing…")
+        self._started = time.monotonic()
         worker = self.workers.start(analysis_job, self.ensemble, self.recording, start, end,
                                     on_yield=self._progress, on_result=self._analysed, on_error=self._analysis_failed)
         self.worker = worker
@@ -190,7 +210,7 @@ class AnalysisController(QObject):
 
     def _progress(self, step) -> None:
         done, total = step
-        self.panel.show_progress(done, total)
+        self.panel.show_progress(done, total, time.monotonic() - self._started)
 
     def _analysis_failed(self, exc: Exception) -> None:
         self.panel.show_message(str(exc))
@@ -199,18 +219,11 @@ class AnalysisController(QObject):
     def _analysed(self, result) -> None:
         judged, offset, whole = result
         analysis = judged.analysis
-        if whole and analysis.duration > CLIP_SECONDS + 0.01:
-            self._where = (f"Judged {judged.clip_start:.2f}–{judged.clip_end:.2f} s, the middle 4 s of the "
-                           f"{analysis.duration:.1f} s recording; the timeline below judges every 4 s window.")
-        elif whole:
-            self._where = ""
-        else:
-            self._where = (f"Selection {offset:.2f}–{offset + analysis.duration:.2f} s"
-                           + (f", judged {offset + judged.clip_start:.2f}–{offset + judged.clip_end:.2f} s."
-                              if analysis.duration > CLIP_SECONDS + 0.01 else "."))
+        self._where = where_judged(judged, offset, whole)
         self.last_analysis, self.last_judged = analysis, judged
         log.info(log_line(judged, offset))
         self.panel.show_prediction(judged, self._where, self.expected)
+        self.waveform.set_judged(offset + judged.clip_start, offset + judged.clip_end)
         if analysis.timeline:
             centres = np.array([(t.start + t.end) / 2 for t in analysis.timeline])
             probs = np.stack([t.prediction.probabilities for t in analysis.timeline])
@@ -218,3 +231,4 @@ class AnalysisController(QObject):
         self.analysed.emit(analysis)
 
     _where = ""
+    _started = 0.0
