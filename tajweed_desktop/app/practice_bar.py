@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSpinBox, QWidget
 
 from ..core import quran
 from ..core.practice import short_name
+from .word_picker import WordPicker
 
 VERSE = "verse"
 # fonts that hold the Uthmani script's marks; most desktop fonts lack some (they show as boxes)
@@ -32,7 +33,7 @@ class PracticeBar(QWidget):
         self.ayah = QSpinBox()
         self.ayah.setPrefix("verse ")
         self.ayah.setAccessibleName("Verse")
-        self.site = QComboBox()
+        self.site = WordPicker(QURAN_FONTS)
         self.site.setAccessibleName("Word")
         self.site.setMinimumContentsLength(24)
         self.verse = QLabel("")
@@ -44,9 +45,6 @@ class PracticeBar(QWidget):
         font.setFamilies([*QURAN_FONTS, font.family()])  # the Uthmani marks (small high sukun, open tanween)
         font.setPointSizeF(font.pointSizeF() * 1.6)
         self.verse.setFont(font)
-        site_font = self.site.font()
-        site_font.setFamilies([*QURAN_FONTS, site_font.family()])
-        self.site.setFont(site_font)
         self.source = QLabel(f"<small>{quran.ATTRIBUTION}</small>")
         grid = QGridLayout(self)
         grid.setContentsMargins(6, 2, 6, 2)
@@ -102,7 +100,7 @@ class PracticeBar(QWidget):
         self.site.clear()
         for s in quran.sites(self.surah.value(), self.ayah.value()):
             rule = quran.expected_label(s, self.labels)
-            self.site.addItem(f"word {s.word}: {s.token} → {short_name(rule) if rule else s.rule}", s)
+            self.site.add_word_item(f"word {s.word}: ", s.token, f" → {short_name(rule) if rule else s.rule}", s)
         if not self.site.count():
             self.site.addItem("no noon sakinah or tanween here", None)
         self.site.blockSignals(False)

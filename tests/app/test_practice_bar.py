@@ -81,3 +81,23 @@ def test_the_surah_1_basmala_is_its_first_verse_and_every_site_is_the_word_of_it
         for ayah in range(1, quran.verse_count(surah) + 1):
             words = quran.words(surah, ayah)
             assert all(words[s.word - 1] == s.token for s in quran.sites(surah, ayah)), (surah, ayah)
+
+
+def test_the_word_picker_writes_latin_in_the_window_font_and_only_the_word_in_a_quran_font(bar, qtbot):
+    """The whole box was set in Amiri, so "word 3: … → Ikhfa" came out with serifs."""
+    from PySide6.QtWidgets import QApplication
+
+    from tajweed_desktop.app.practice_bar import QURAN_FONTS
+
+    bar.choose_site(82, 1, 3)
+    ui = QApplication.font().family()
+    assert bar.site.font().family() == ui and not set(bar.site.font().families()) & set(QURAN_FONTS)
+    assert bar.site.currentText() == "word 3: ٱنفَطَرَتۡ → Ikhfa"
+    html = bar.site.current_html()
+    assert html.startswith("word 3: <span style=") and html.endswith("</span> → Ikhfa") and QURAN_FONTS[0] in html
+    bar.show()
+    qtbot.waitExposed(bar)
+    assert not bar.site.grab().isNull()  # drawn by its own painter, closed and open
+    bar.site.showPopup()
+    assert not bar.site.view().grab().isNull()
+    bar.site.hidePopup()
