@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ..core.audio import Recording
 
 WAVEFORM_MIN_HEIGHT = 160
-PANEL_MIN_HEIGHT = 200
+PANEL_MIN_HEIGHT = 150  # the verdict lines and a rule row; the rows scroll
 TITLE = "Tajweed Checker"
 
 
@@ -48,7 +48,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.waveform = WaveformView()
-        self.waveform.setMinimumHeight(WAVEFORM_MIN_HEIGHT)
+        # no fixed minimum: the view's own (the waveform, and the legend and timeline when shown)
+        # is what the splitter must keep, or the timeline slid under the panel at 1024x700
         self.panel = RulePanel()
         self.practice = PracticeBar()
         learner = QWidget()

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from . import timeline
 
-TIMELINE_MIN_HEIGHT = 110
+TIMELINE_MIN_HEIGHT = 100  # p from 0 to 1 and the time axis
+WAVE_MIN_HEIGHT = 100
 DISPLAY_POINTS = 100_000  # longer recordings are drawn as a min/max envelope of this many points
 
 
@@ -88,7 +89,7 @@ class WaveformView(QWidget):
         self.legend_view.setAccessibleName("Timeline legend")
         self.legend_view.ci.addItem(self.legend)
         self.legend_view.ci.setContentsMargins(0, 0, 0, 0)
-        self.wave_plot.setMinimumHeight(110)
+        self.wave_plot.setMinimumHeight(WAVE_MIN_HEIGHT)
         self.legend_view.setFixedHeight(28)
         self.legend_view.hide()
         self.timeline_plot.setXLink(self.wave_plot)
