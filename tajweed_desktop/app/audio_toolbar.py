@@ -50,6 +50,8 @@ class AudioToolbar(QToolBar):
                                             "Look again for microphones and speakers (F5), e.g. after plugging one in")
         self.audio_reason = QLabel("")
         self.addWidget(self.audio_reason)
+        self._keep_width(self.act_play, ("▶ Play", "❚❚ Pause"))  # or the Output box jumps at each press
+        self._keep_width(self.act_record, ("● Record", "■ Stop"))
         self.update_state()
         self.recorder.level.connect(lambda db: self.level_meter.setValue(int(max(-60, min(0, db)))))
         self.recorder.elapsed.connect(lambda s: self.elapsed_label.setText(f" {s:.1f} s "))
@@ -65,6 +67,17 @@ class AudioToolbar(QToolBar):
         self.addAction(act)
         self.widgetForAction(act).setAccessibleName(name)
         return act
+
+    def _keep_width(self, act: QAction, texts: tuple[str, ...]) -> None:
+        """The button as wide as the widest of its texts, whichever it shows."""
+        button = self.widgetForAction(act)
+        current = act.text()
+        widths = []
+        for text in texts:
+            act.setText(text)
+            widths.append(button.sizeHint().width())
+        act.setText(current)
+        button.setMinimumWidth(max(widths))
 
     def _device_combo(self, caption: str, name: str, devices: list[tuple[int, str]], key: str) -> QComboBox:
         """A device chooser, captioned, whose choice (by name: indices change between sessions) persists."""
