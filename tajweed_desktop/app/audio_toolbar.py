@@ -14,6 +14,7 @@ from .settings import AppSettings
 from .waveform_view import WaveformView
 
 IDLE_ELAPSED = " 0.0 s "
+WAITING = " starting… "
 
 
 class AudioToolbar(QToolBar):
@@ -55,6 +56,7 @@ class AudioToolbar(QToolBar):
         self.update_state()
         self.recorder.level.connect(lambda db: self.level_meter.setValue(int(max(-60, min(0, db)))))
         self.recorder.elapsed.connect(lambda s: self.elapsed_label.setText(f" {s:.1f} s "))
+        self.recorder.started.connect(self._recording_started)
         self.recorder.finished.connect(self._recording_done)
         self.recorder.failed.connect(self._recording_failed)
         self.player.position.connect(self.waveform.set_playhead)
@@ -138,7 +140,14 @@ class AudioToolbar(QToolBar):
             self.error.emit("Cannot record", str(exc))
             return
         self.act_record.setText("■ Stop")
-        self.message.emit(f"Recording to {path}", 0)
+        # not "recording" yet: a device can take seconds to deliver its first samples, and what
+        # is said before then is lost (audio_io says where)
+        self.elapsed_label.setText(WAITING)
+        self.message.emit("Waiting for the microphone to start… recite when this says “Recording”", 0)
+
+    def _recording_started(self, delay: float) -> None:
+        self.message.emit(f"Recording to {self.recorder.path}: recite now"
+                          + (f" (the microphone took {delay:.1f} s to start)" if delay >= 0.5 else ""), 0)
 
     def _reset_readouts(self) -> None:
         """After a recording the meter and the clock go back to rest, not the last values."""
