@@ -125,7 +125,8 @@ class BatchController(QObject):
             self.message.emit(f"Not judging {folder.name} against {self.key.describe()}: it belongs to "
                               f"{self.key.folder}", 8000)
             self.key = AnswerKey()
-        if self.key.empty and (found := find_answer_key(folder)):
+        chose_none = self.key.empty and self.key.folder == folder  # "none" chosen for this very folder
+        if self.key.empty and not chose_none and (found := find_answer_key(folder)):
             self.load_expected_csv(str(found), came_with=folder)
         elif self.key.folder is None and not self.key.empty:
             self.key = dataclasses.replace(self.key, folder=folder)

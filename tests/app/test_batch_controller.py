@@ -163,6 +163,9 @@ def test_a_folders_answer_key_is_not_used_for_another_folder_and_the_tab_says_wh
     assert window.batch.table.isColumnHidden(5)
     run_folder(window, qtbot, kaggle, 2)  # and its own folder finds it again
     assert {r.expected for r in window.batch.results} == {"Ikhfa"}
+    window.batch_controller.set_expected_rule(None)  # "none" chosen for it: a re-run keeps none
+    run_folder(window, qtbot, kaggle, 2)
+    assert {r.expected for r in window.batch.results} == {None}
 
 
 def test_a_rule_chosen_for_one_folder_is_not_used_for_the_next(window, qtbot, folder, tmp_path):
