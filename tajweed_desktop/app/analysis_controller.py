@@ -4,6 +4,8 @@ recording shows progress and can be cancelled, and logged once per finished anal
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,11 +26,34 @@ if TYPE_CHECKING:
 log = logging.getLogger("tajweed_desktop.analysis")
 
 
-def _load_recording(path: str) -> Recording:
-    native_import.wait()
-    from tajweed_desktop.core.audio.recording import load_recording
+@dataclass(frozen=True)
+class Unjudged:
+    """A file that opened but holds nothing to judge (no voice, silence, too short): its waveform
+    is shown and Space plays it; the panel says why it gets no rule."""
 
-    return load_recording(path)
+    path: Path
+    samples: np.ndarray  # mono, 16 kHz, DC removed, not levelled
+    sample_rate: int
+    reason: str  # "no recitation heard"
+    detail: str | None
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+def _load_recording(path: str) -> Recording | Unjudged:
+    native_import.wait()
+    from tajweed_desktop.core.audio.decode import decode_bounded
+    from tajweed_desktop.core.audio.formats import SAMPLE_RATE
+    from tajweed_desktop.core.audio.recording import recording_from_array
+    from tajweed_desktop.core.common.errors import NoSoundError, NoSpeechError, TooShortError
+
+    samples, rate, channels = decode_bounded(path)  # mono, already at 16 kHz
+    try:
+        return recording_from_array(samples, SAMPLE_RATE, path, channels, original_rate=rate)
+    except (NoSpeechError, NoSoundError, TooShortError) as exc:
+        return Unjudged(Path(path), (samples - samples.mean()).astype(np.float32), SAMPLE_RATE, exc.reason, exc.detail)
 
 
 def _span(rec: Recording, start: float, end: float) -> Recording:
@@ -57,11 +82,30 @@ def log_line(judged: Judged, offset: float) -> str:
     return line + (" (uncertain)" if clip.uncertain else "")
 
 
+def where_judged(judged: Judged, offset: float, whole: bool) -> str:
+    """Which span the headline verdict judged, in words: the model hears one 4 s clip, cut from
+    the middle of the recitation once the silence at its ends is left out."""
+    a = judged.analysis
+    start, end = offset + judged.clip_start, offset + judged.clip_end
+    span = f"Judged {start:.2f}–{end:.2f} s (marked on the waveform)"
+    if end - start < CLIP_SECONDS - 0.01:
+        what = f"{span}: all the recitation heard"
+    else:
+        what = f"{span}, the middle {CLIP_SECONDS:.0f} s of the recitation"
+    if whole and a.duration > CLIP_SECONDS + 0.01:
+        return (f"{what} in the {a.duration:.1f} s recording; the timeline below judges a {CLIP_SECONDS:.0f} s "
+                "window every second.")
+    if whole:
+        return ""
+    return f"Selection {offset:.2f}–{offset + a.duration:.2f} s. {what} in it."
+
+
 class AnalysisController(QObject):
     opened = Signal(object)  # the Recording now shown
     cleared = Signal()  # a file could not be opened: nothing is shown any more
     analysed = Signal(object)  # the Analysis
     failed = Signal(str, str)  # title, one line
+    note = Signal(str, int)  # for the status bar: text, milliseconds
 
     def __init__(self, workers: WorkerSet, waveform: WaveformView, panel: RulePanel, parent=None):
         super().__init__(parent)
@@ -106,10 +150,18 @@ class AnalysisController(QObject):
         text = str(exc)
         self.failed.emit("Cannot open", text if path in text or Path(path).name in text else f"{path}: {text}")
 
-    def _opened(self, rec: Recording) -> None:
-        self.recording = rec
+    def _opened(self, rec: Recording | Unjudged) -> None:
+        self.cancel()
         self.last_analysis = self.last_judged = None
         self.waveform.set_audio(rec.samples, rec.sample_rate)
+        if isinstance(rec, Unjudged):  # shown and playable, with the reason as its verdict
+            self.recording = None
+            self.opened.emit(rec)
+            self.panel.show_unjudged(rec.path.name, rec.reason, rec.detail)
+            self.note.emit(f"{rec.path.name}: {rec.reason}" + (f" ({rec.detail})" if rec.detail else ""), 10000)
+            log.info("opened %s: %s", rec.path, rec.reason)
+            return
+        self.recording = rec
         self.opened.emit(rec)
         self.analyse()
 
@@ -124,6 +176,7 @@ class AnalysisController(QObject):
         self.cancel()
         start, end = self.waveform.selection()
         self.panel.show_busy("Analysing…")
+        self._started = time.monotonic()
         worker = self.workers.start(analysis_job, self.ensemble, self.recording, start, end,
                                     on_yield=self._progress, on_result=self._analysed, on_error=self._analysis_failed)
         self.worker = worker
@@ -158,7 +211,7 @@ class AnalysisController(QObject):
 
     def _progress(self, step) -> None:
         done, total = step
-        self.panel.show_progress(done, total)
+        self.panel.show_progress(done, total, time.monotonic() - self._started)
 
     def _analysis_failed(self, exc: Exception) -> None:
         self.panel.show_message(str(exc))
@@ -167,18 +220,11 @@ class AnalysisController(QObject):
     def _analysed(self, result) -> None:
         judged, offset, whole = result
         analysis = judged.analysis
-        if whole and analysis.duration > CLIP_SECONDS + 0.01:
-            self._where = (f"Judged {judged.clip_start:.2f}–{judged.clip_end:.2f} s, the middle 4 s of the "
-                           f"{analysis.duration:.1f} s recording; the timeline below judges every 4 s window.")
-        elif whole:
-            self._where = ""
-        else:
-            self._where = (f"Selection {offset:.2f}–{offset + analysis.duration:.2f} s"
-                           + (f", judged {offset + judged.clip_start:.2f}–{offset + judged.clip_end:.2f} s."
-                              if analysis.duration > CLIP_SECONDS + 0.01 else "."))
+        self._where = where_judged(judged, offset, whole)
         self.last_analysis, self.last_judged = analysis, judged
         log.info(log_line(judged, offset))
         self.panel.show_prediction(judged, self._where, self.expected)
+        self.waveform.set_judged(offset + judged.clip_start, offset + judged.clip_end)
         if analysis.timeline:
             centres = np.array([(t.start + t.end) / 2 for t in analysis.timeline])
             probs = np.stack([t.prediction.probabilities for t in analysis.timeline])
@@ -186,3 +232,4 @@ class AnalysisController(QObject):
         self.analysed.emit(analysis)
 
     _where = ""
+    _started = 0.0

@@ -4,6 +4,11 @@ PortAudio calls our callbacks on its own thread. They only copy samples into a q
 or read from an array and bump a frame counter (playback); the GUI thread drains the queue and
 reads the counter on a QTimer. No callback ever touches a widget.
 
+A device may deliver its first samples well after its stream starts (a PulseAudio source waking
+from idle: 1.6-2.0 s measured on a null sink's monitor), and what it heard before that never
+reaches PortAudio, so no buffer of ours can keep it. The recorder therefore says when the first
+samples arrive (`started`), and the window asks the user to recite only then.
+
 Recording goes to disk as it arrives: every drain appends to a 16-bit WAV and flushes it, which
 rewrites the header, so a crash, a kill or an unplugged microphone leaves a playable file holding
 everything up to the last drain (about 30 ms).
@@ -12,8 +17,10 @@ everything up to the last drain (about 30 ms).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import queue
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +35,7 @@ except OSError as exc:  # sounddevice raises OSError when libportaudio cannot be
     sd = None
     UNAVAILABLE_REASON = f"PortAudio is not installed ({exc})"
 
+log = logging.getLogger("tajweed_desktop.audio")
 RECORD_RATE = 16_000
 DRAIN_MS = 30
 
@@ -86,6 +94,7 @@ def new_recording_path(folder: Path) -> Path:
 class Recorder(QObject):
     level = Signal(float)  # peak of the last drain, dBFS
     elapsed = Signal(float)  # seconds recorded so far
+    started = Signal(float)  # the first samples arrived, this many seconds after start()
     finished = Signal(str)  # path of the complete WAV
     failed = Signal(str, str)  # message, path of the WAV holding what was recorded (may be "")
 
@@ -99,6 +108,8 @@ class Recorder(QObject):
         self._file: sf.SoundFile | None = None
         self.path: Path | None = None
         self.frames = 0
+        self.heard = False  # whether the device has delivered any samples yet
+        self._pressed = 0.0
 
     @property
     def recording(self) -> bool:
@@ -109,6 +120,7 @@ class Recorder(QObject):
         if reason:
             raise RuntimeError(reason)
         self.path = new_recording_path(folder)
+        self._pressed, self.heard = time.monotonic(), False
         self._file = sf.SoundFile(self.path, "w", samplerate=RECORD_RATE, channels=1, subtype="PCM_16", format="WAV")
         self.frames = 0
         try:
@@ -138,6 +150,11 @@ class Recorder(QObject):
             self._file.write(data)
             self._file.flush()  # rewrites the WAV header: the file is playable at every moment
             self.frames += len(data)
+            if not self.heard:
+                self.heard = True
+                delay = time.monotonic() - self._pressed
+                log.info("the input device delivered its first samples %.2f s after Record", delay)
+                self.started.emit(delay)
             peak = float(np.abs(data).max())
             self.level.emit(20 * math.log10(max(peak, 1e-6)))
             self.elapsed.emit(self.frames / RECORD_RATE)

@@ -14,6 +14,7 @@ from .settings import AppSettings
 from .waveform_view import WaveformView
 
 IDLE_ELAPSED = " 0.0 s "
+WAITING = " starting… "
 
 
 class AudioToolbar(QToolBar):
@@ -50,9 +51,12 @@ class AudioToolbar(QToolBar):
                                             "Look again for microphones and speakers (F5), e.g. after plugging one in")
         self.audio_reason = QLabel("")
         self.addWidget(self.audio_reason)
+        self._keep_width(self.act_play, ("▶ Play", "❚❚ Pause"))  # or the Output box jumps at each press
+        self._keep_width(self.act_record, ("● Record", "■ Stop"))
         self.update_state()
         self.recorder.level.connect(lambda db: self.level_meter.setValue(int(max(-60, min(0, db)))))
         self.recorder.elapsed.connect(lambda s: self.elapsed_label.setText(f" {s:.1f} s "))
+        self.recorder.started.connect(self._recording_started)
         self.recorder.finished.connect(self._recording_done)
         self.recorder.failed.connect(self._recording_failed)
         self.player.position.connect(self.waveform.set_playhead)
@@ -65,6 +69,17 @@ class AudioToolbar(QToolBar):
         self.addAction(act)
         self.widgetForAction(act).setAccessibleName(name)
         return act
+
+    def _keep_width(self, act: QAction, texts: tuple[str, ...]) -> None:
+        """The button as wide as the widest of its texts, whichever it shows."""
+        button = self.widgetForAction(act)
+        current = act.text()
+        widths = []
+        for text in texts:
+            act.setText(text)
+            widths.append(button.sizeHint().width())
+        act.setText(current)
+        button.setMinimumWidth(max(widths))
 
     def _device_combo(self, caption: str, name: str, devices: list[tuple[int, str]], key: str) -> QComboBox:
         """A device chooser, captioned, whose choice (by name: indices change between sessions) persists."""
@@ -125,7 +140,14 @@ class AudioToolbar(QToolBar):
             self.error.emit("Cannot record", str(exc))
             return
         self.act_record.setText("■ Stop")
-        self.message.emit(f"Recording to {path}", 0)
+        # not "recording" yet: a device can take seconds to deliver its first samples, and what
+        # is said before then is lost (audio_io says where)
+        self.elapsed_label.setText(WAITING)
+        self.message.emit("Waiting for the microphone to start… recite when this says “Recording”", 0)
+
+    def _recording_started(self, delay: float) -> None:
+        self.message.emit(f"Recording to {self.recorder.path}: recite now"
+                          + (f" (the microphone took {delay:.1f} s to start)" if delay >= 0.5 else ""), 0)
 
     def _reset_readouts(self) -> None:
         """After a recording the meter and the clock go back to rest, not the last values."""

@@ -3,26 +3,34 @@ the filter shows."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from tajweed_desktop.core.audio.files import find_audio_files
-from tajweed_desktop.core.quran.practice import read_expected_csv
-from tajweed_desktop.core.checking.results import FileResult, with_expected, write_csv
+from tajweed_desktop.core.checking.results import FileResult, write_csv
+from tajweed_desktop.core.quran.practice import percent
+
+from .answer_key import AnswerKey, find_answer_key
 from .batch_view import BatchView
 from .settings import AppSettings
 from .workers import WorkerSet
 
+log = logging.getLogger("tajweed_desktop.batch")
 
-def _find_answer_key(folder: Path) -> Path | None:
-    """A Kaggle-layout folder (`train/` beside `train.csv`) or a folder holding `expected.csv`
-    brings its own expected rules."""
-    for candidate in (folder / "expected.csv", folder.parent / f"{folder.name}.csv"):
-        if candidate.is_file():
-            return candidate
-    return None
+
+def log_line(r: FileResult) -> str:
+    """`checked <path>: <rule> <p>%`, or its error; with an expected rule, the outcome."""
+    if r.analysis is None:
+        error = r.error or "failed"
+        return f"checked {r.path}: failed: {error[len(f'{r.path}: '):] if error.startswith(f'{r.path}: ') else error}"
+    clip = r.analysis.clip
+    line = f"checked {r.path}: {clip.top_rule} {percent(clip.confidence)}" + (" (uncertain)" if clip.uncertain else "")
+    return line + (f"; expected {r.expected}: {r.outcome}" if r.expected is not None else "")
 
 
 class BatchController(QObject):
@@ -40,17 +48,18 @@ class BatchController(QObject):
         self.model_loading = False
         self.worker = None
         self.pending_folder: str | None = None
-        self.expected_rule: str | None = None  # one rule for every file
-        self.expected_table: dict[str, str] | None = None  # per file, from a CSV
-        self.expected_source = ""
+        self.key = AnswerKey()
         self._cancelled = False
+        self._started = 0.0
         view.cancel_requested.connect(self.cancel)
         view.expected_choice_changed.connect(self._expected_choice)
+        self._show_key()
 
     def set_ensemble(self, ensemble) -> None:
         self.ensemble = ensemble
         self.model_loading = False
         self.view.set_labels(list(ensemble.labels) if ensemble is not None else [])
+        self.view.show_expected_choice(self.key.combo_data())
         if ensemble is not None and self.pending_folder is not None:
             folder, self.pending_folder = self.pending_folder, None
             self.open_folder(folder)
@@ -61,7 +70,15 @@ class BatchController(QObject):
             self.pending_folder = None
             self.view.status.setText(f"Cannot check a folder: no model loaded ({reason})")
 
-    # ---- expected rules ----------------------------------------------------------------
+    # ---- expected rules (the answer key) -------------------------------------------------
+    @property
+    def expected_rule(self) -> str | None:
+        return self.key.rule
+
+    @property
+    def expected_table(self) -> dict[str, str] | None:
+        return self.key.table
+
     def _expected_choice(self, data) -> None:
         if data == "csv":
             path, _ = QFileDialog.getOpenFileName(self.window, "Expected rules per file",
@@ -69,27 +86,55 @@ class BatchController(QObject):
             if path:
                 self.load_expected_csv(path)
             else:
-                self.view.show_expected_choice(self.expected_rule)
+                self.view.show_expected_choice(self.key.combo_data())
             return
         self.set_expected_rule(data)
 
     def set_expected_rule(self, label: str | None) -> None:
-        self.expected_rule, self.expected_table, self.expected_source = label, None, ""
-        self.view.show_expected_choice(label)
+        """One rule for every file (None: no answer key), for the folder shown (or the next one)."""
+        self._set_key(AnswerKey(rule=label, folder=self.view.root))
 
-    def load_expected_csv(self, path: str) -> bool:
+    def load_expected_csv(self, path: str, came_with: Path | None = None) -> bool:
         try:
-            self.expected_table = read_expected_csv(path)
+            key = AnswerKey.from_csv(path, came_with or self.view.root, came_with_folder=came_with is not None)
         except (OSError, ValueError, UnicodeDecodeError) as exc:
             self.error.emit("Cannot read expected rules", str(exc))
+            self.view.show_expected_choice(self.key.combo_data())
             return False
-        self.expected_rule, self.expected_source = None, path
-        self.view.show_expected_choice("csv")
-        self.message.emit(f"Expected rules for {len(self.expected_table)} files from {path}", 5000)
+        self._set_key(key)
+        self.message.emit(f"Expected rules for {len(key.table)} files from {path}", 5000)
         return True
 
+    def _set_key(self, key: AnswerKey) -> None:
+        """Put a key in force; the rows already checked are judged again against it (their
+        analyses stay: nothing is analysed again)."""
+        self.key = key
+        self._show_key()
+        if self.view.results and self.ensemble is not None:
+            self.view.rejudge([self.key.judge(r, self.ensemble.labels) for r in self.view.results])
+            log.info("judged %s again against %s: %s", self.view.root, self.key.describe(),
+                     self.view.tally_text() or "no expected rules")
+
+    def _show_key(self) -> None:
+        self.view.show_expected_choice(self.key.combo_data())
+        self.view.show_key(self.key.describe(), str(self.key.path or ""))
+
+    def _key_for(self, folder: Path) -> None:
+        """Before checking `folder`: a key of another folder is put aside, and a folder that
+        brings its own key gets it when no key was chosen for it."""
+        if not self.key.empty and not self.key.belongs_to(folder):
+            self.message.emit(f"Not judging {folder.name} against {self.key.describe()}: it belongs to "
+                              f"{self.key.folder}", 8000)
+            self.key = AnswerKey()
+        chose_none = self.key.empty and self.key.folder == folder  # "none" chosen for this very folder
+        if self.key.empty and not chose_none and (found := find_answer_key(folder)):
+            self.load_expected_csv(str(found), came_with=folder)
+        elif self.key.folder is None and not self.key.empty:
+            self.key = dataclasses.replace(self.key, folder=folder)
+        self._show_key()
+
     def _with_expected(self, r: FileResult) -> FileResult:
-        return with_expected(r, self.ensemble.labels, self.expected_rule, self.expected_table)
+        return self.key.judge(r, self.ensemble.labels)
 
     # ---- running -----------------------------------------------------------------------
     @property
@@ -109,18 +154,22 @@ class BatchController(QObject):
             self.message.emit("A folder is already being checked; cancel it (Esc) first", 5000)
             return
         self.settings.set("files/last_dir", path)
-        if self.expected_rule is None and self.expected_source == "" and (key := _find_answer_key(Path(path))):
-            self.load_expected_csv(str(key))
+        self._key_for(Path(path))
         files = find_audio_files([path])
         self.started.emit()
         self.view.start(len(files), list(self.ensemble.labels), root=Path(path))
         self._cancelled = False
+        self._started = time.monotonic()
         from tajweed_desktop.core.checking.batch import check_files
 
         self.worker = self.workers.start(check_files, self.ensemble, files, chunk=4,
-                                         on_yield=lambda r: self.view.add_result(self._with_expected(r)),
-                                         on_finish=self._finished,
+                                         on_yield=self._result, on_finish=self._finished,
                                          on_error=lambda e: self.error.emit("Batch stopped", str(e)))
+
+    def _result(self, r: FileResult) -> None:
+        r = self._with_expected(r)
+        log.info(log_line(r))
+        self.view.add_result(r)
 
     def cancel(self) -> bool:
         if self.worker is None:
@@ -132,6 +181,12 @@ class BatchController(QObject):
     def _finished(self) -> None:
         self.worker = None
         self.view.finish(self._cancelled)
+        results = self.view.results
+        failed = sum(not r.ok for r in results)
+        log.info("batch %s %s: %d files, %d checked, %d failed; %s; %s; %.1f s",
+                 "cancelled" if self._cancelled else "done", self.view.root, self.view.total, len(results) - failed,
+                 failed, self.key.describe(), self.view.tally_text() or "no expected rules",
+                 time.monotonic() - self._started)
 
     # ---- export ------------------------------------------------------------------------
     def choose_export(self) -> None:
@@ -145,7 +200,7 @@ class BatchController(QObject):
             self.export_csv(path)
 
     def export_csv(self, path: str) -> bool:
-        """Writes the rows the filter shows (all of them without a filter), in the order checked."""
+        """Writes the rows the table shows (the filter's), in the table's order (the user's sort)."""
         rows = self.view.visible_results()
         try:
             write_csv(path, rows, self.view.labels)

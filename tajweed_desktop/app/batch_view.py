@@ -6,18 +6,16 @@ expected rules the table counts matches."""
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QBrush, QKeySequence, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QBrush, QPalette, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -25,37 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tajweed_desktop.core.quran.practice import percent, short_name, tally
 from tajweed_desktop.core.checking.results import FileResult
+from tajweed_desktop.core.quran.practice import percent, short_name, tally
 
-EXPORT_KEY = QKeySequence("Ctrl+E")
-COL_FILE, COL_DURATION, COL_RULE, COL_CONF, COL_UNCERTAIN, COL_EXPECTED, COL_OUTCOME, COL_ERROR, FIRST_PROB = range(9)
+from .batch_rows import COL_ERROR, COL_EXPECTED, COL_FILE, COL_OUTCOME, FilterEdit, _item, natural_key, outcome_cells
 
+__all__ = ["BatchView", "natural_key"]
 
-def natural_key(text: str) -> str:
-    """A sort key that puts "2.wav" before "10.wav": every run of digits padded to 12 places."""
-    return re.sub(r"\d+", lambda m: m.group().zfill(12), text.casefold())
-
-
-def _item(text: str, sort_value=None, tip: str | None = None) -> QStandardItem:
-    item = QStandardItem(text)
-    item.setEditable(False)
-    item.setData(text if sort_value is None else sort_value, Qt.ItemDataRole.UserRole)
-    if tip:
-        item.setToolTip(tip)
-    return item
-
-
-class FilterEdit(QLineEdit):
-    """A line edit that leaves the export shortcut to the window (QLineEdit takes Ctrl+E as
-    "end of line", so right after filtering Ctrl+E did nothing)."""
-
-    def event(self, event) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and \
-                QKeySequence(event.keyCombination()) == EXPORT_KEY:
-            event.ignore()
-            return False
-        return super().event(event)
+EXPECT_TIP = ("The rule each file should show: one for every file, or per file from a CSV (columns file and "
+              "expected, or the Kaggle layout's id and label_name). It belongs to the folder it came with or was "
+              "chosen for; changing it judges the rows again.")
 
 
 class BatchView(QWidget):
@@ -91,8 +68,7 @@ class BatchView(QWidget):
         self.shown.setAccessibleName("Rows shown")
         self.expect_combo = QComboBox()
         self.expect_combo.setAccessibleName("Expected rule")
-        self.expect_combo.setToolTip("The rule each file should show: one for every file, or per file from a CSV "
-                                     "(columns file and expected, or the Kaggle layout's id and label_name)")
+        self.expect_combo.setToolTip(EXPECT_TIP)
         self.expect_combo.activated.connect(lambda i: self.expected_choice_changed.emit(self.expect_combo.itemData(i)))
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Batch progress")
@@ -112,6 +88,9 @@ class BatchView(QWidget):
         filters.addWidget(self.shown)
         filters.addWidget(QLabel("Expected:"))
         filters.addWidget(self.expect_combo)
+        self.key_label = QLabel("")
+        self.key_label.setAccessibleName("Answer key in force")
+        filters.addWidget(self.key_label)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
@@ -139,10 +118,22 @@ class BatchView(QWidget):
         if i >= 0:
             self.expect_combo.setCurrentIndex(i)
 
+    def show_key(self, text: str, tip: str = "") -> None:
+        """Which answer key is in force (the file's full path in the tooltip)."""
+        self.key_label.setText(f"({text})" if text.startswith("answer key") else "")
+        self.key_label.setToolTip(tip)
+        self.expect_combo.setToolTip(f"In force: {text}. " + EXPECT_TIP)
+
+    @property
+    def total(self) -> int:
+        return self._total
+
     def start(self, total: int, labels: list[str], root: Path | None = None) -> None:
         self.results, self.labels, self.root = [], list(labels), root
         self._failed, self._outcomes = 0, []
-        self.model.clear()
+        header = self.table.horizontalHeader()
+        sort = (header.sortIndicatorSection(), header.sortIndicatorOrder())
+        self.model.clear()  # which forgets the sort: the user's is put back below
         self.model.setHorizontalHeaderLabels(
             ["file", "duration (s)", "result", "confidence", "uncertain", "expected", "outcome", "error",
              *[f"p {short_name(x)}" for x in labels]])
@@ -150,6 +141,7 @@ class BatchView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         self.table.setColumnWidth(COL_FILE, 260)
+        self.table.sortByColumn(*sort)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(0)
         self._started, self._total = time.monotonic(), total
@@ -185,7 +177,7 @@ class BatchView(QWidget):
             font.setBold(True)
             failed.setFont(font)
             row += [_item("", -1.0), failed, _item("", -1.0), _item("")]
-        row += [_item(short_name(r.expected) if r.expected else ""), _item(r.outcome or "")]
+        row += outcome_cells(r)
         error = r.error or ""
         if error.startswith(f"{r.path}: "):  # the file column already names it
             error = error[len(f"{r.path}: "):]
@@ -195,7 +187,7 @@ class BatchView(QWidget):
         else:
             row += [_item("", -1.0) for _ in self.labels]
         self.model.appendRow(row)
-        if len(self.results) == 1:
+        if len(self.results) == 1 or (r.expected is not None and self.table.isColumnHidden(COL_EXPECTED)):
             self._update_columns()
         done = len(self.results)
         self._failed += not r.ok
@@ -209,15 +201,26 @@ class BatchView(QWidget):
         self._update_shown()
 
     def _update_columns(self) -> None:
-        with_expected = bool(self.results) and self.results[0].expected is not None
+        with_expected = any(r.expected is not None for r in self.results)
         self.table.setColumnHidden(COL_EXPECTED, not with_expected)
         self.table.setColumnHidden(COL_OUTCOME, not with_expected)
 
+    def rejudge(self, results: list[FileResult]) -> None:
+        """The same files under another answer key: expected and outcome cells, and the count."""
+        self.results = list(results)
+        self._outcomes = [r.outcome for r in results if r.expected is not None]
+        for row, r in enumerate(results):
+            for col, item in zip((COL_EXPECTED, COL_OUTCOME), outcome_cells(r)):
+                self.model.setItem(row, col, item)
+        self._update_columns()
+        self._update_tally()
+
+    def tally_text(self) -> str:
+        return tally(self._outcomes).summary() if self._outcomes else ""
+
     def _update_tally(self) -> None:
-        if not self._outcomes:
-            self.tally_label.setText("")
-            return
-        self.tally_label.setText(f"Expected rules: {tally(self._outcomes).summary()}.")
+        text = self.tally_text()
+        self.tally_label.setText(f"Expected rules: {text}." if text else "")
 
     def finish(self, cancelled: bool) -> None:
         self.cancel.setEnabled(False)
@@ -239,11 +242,8 @@ class BatchView(QWidget):
         self.shown.setText(f"showing {n} of {total}" if self.filter.text() else f"{total} rows")
 
     def visible_results(self) -> list[FileResult]:
-        """The results the filter lets through, in the order they were checked."""
-        if not self.filter.text():
-            return list(self.results)
-        keep = {self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(self.proxy.rowCount())}
-        return [r for i, r in enumerate(self.results) if i in keep]
+        """The results the table shows (the filter's), in the table's order (the user's sort)."""
+        return [self.results[self.proxy.mapToSource(self.proxy.index(r, 0)).row()] for r in range(self.proxy.rowCount())]
 
     def _double_clicked(self, index) -> None:
         src = self.proxy.mapToSource(index)

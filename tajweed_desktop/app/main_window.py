@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from tajweed_desktop.core.audio.recording import Recording
 
 WAVEFORM_MIN_HEIGHT = 160
-PANEL_MIN_HEIGHT = 200
+PANEL_MIN_HEIGHT = 150  # the verdict lines and a rule row; the rows scroll
 TITLE = "Tajweed Checker"
 
 
@@ -48,7 +48,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.waveform = WaveformView()
-        self.waveform.setMinimumHeight(WAVEFORM_MIN_HEIGHT)
+        # no fixed minimum: the view's own (the waveform, and the legend and timeline when shown)
+        # is what the splitter must keep, or the timeline slid under the panel at 1024x700
         self.panel = RulePanel()
         self.practice = PracticeBar()
         learner = QWidget()
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.analysis.opened.connect(self._opened)
         self.analysis.cleared.connect(lambda: self.setWindowTitle(TITLE))
         self.analysis.failed.connect(self._show_error)
+        self.analysis.note.connect(self.statusBar().showMessage)
         self.practice.expected_changed.connect(self.analysis.set_expected)
         self.batch.open_file_requested.connect(self.open_file)
         self.batch_controller.started.connect(lambda: self.tabs.setCurrentWidget(self.batch))
@@ -171,7 +173,7 @@ class MainWindow(QMainWindow):
         self.settings.set("files/last_dir", str(Path(path).parent))
         self.analysis.open_file(path)
 
-    def _opened(self, rec: Recording) -> None:
+    def _opened(self, rec) -> None:  # a Recording, or an Unjudged file (shown, no rule)
         self.settings.add_recent(str(rec.path))
         self.menus.fill_recent()
         self.setWindowTitle(f"{rec.path.name} — {TITLE}")

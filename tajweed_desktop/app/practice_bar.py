@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSpinBox, QWidget
 from tajweed_desktop.core.quran import text as quran
 from tajweed_desktop.core.quran.practice import short_name
 
+from .word_picker import WordPicker
+
 VERSE = "verse"
 # fonts that hold the Uthmani script's marks; most desktop fonts lack some (they show as boxes)
 QURAN_FONTS = ["Amiri Quran", "Amiri", "Noto Naskh Arabic", "Scheherazade New", "KFGQPC Uthmanic Script HAFS"]
@@ -32,7 +34,7 @@ class PracticeBar(QWidget):
         self.ayah = QSpinBox()
         self.ayah.setPrefix("verse ")
         self.ayah.setAccessibleName("Verse")
-        self.site = QComboBox()
+        self.site = WordPicker(QURAN_FONTS)
         self.site.setAccessibleName("Word")
         self.site.setMinimumContentsLength(24)
         self.verse = QLabel("")
@@ -44,9 +46,6 @@ class PracticeBar(QWidget):
         font.setFamilies([*QURAN_FONTS, font.family()])  # the Uthmani marks (small high sukun, open tanween)
         font.setPointSizeF(font.pointSizeF() * 1.6)
         self.verse.setFont(font)
-        site_font = self.site.font()
-        site_font.setFamilies([*QURAN_FONTS, site_font.family()])
-        self.site.setFont(site_font)
         self.source = QLabel(f"<small>{quran.ATTRIBUTION}</small>")
         grid = QGridLayout(self)
         grid.setContentsMargins(6, 2, 6, 2)
@@ -102,7 +101,7 @@ class PracticeBar(QWidget):
         self.site.clear()
         for s in quran.sites(self.surah.value(), self.ayah.value()):
             rule = quran.expected_label(s, self.labels)
-            self.site.addItem(f"word {s.word}: {s.token} → {short_name(rule) if rule else s.rule}", s)
+            self.site.add_word_item(f"word {s.word}: ", s.token, f" → {short_name(rule) if rule else s.rule}", s)
         if not self.site.count():
             self.site.addItem("no noon sakinah or tanween here", None)
         self.site.blockSignals(False)
@@ -124,15 +123,18 @@ class PracticeBar(QWidget):
         self.expected_changed.emit(self.expected())
 
     def _verse_html(self) -> str:
-        text = quran.verse_text(self.surah.value(), self.ayah.value())
+        """The verse, with the site's word (by its number, as the site table counts words) in bold
+        and underlined, and the next word, whose first letter decides the rule, underlined."""
+        tokens = quran.verse_text(self.surah.value(), self.ayah.value()).split(" ")
         site = self.site.currentData()
-        if site is None:
-            return html.escape(text)
-        words = [html.escape(w) for w in text.split(" ")]
-        if site.token in text.split(" "):  # the site's word, and the word that decides its rule, marked
-            i = text.split(" ").index(site.token)
-            words[i] = f"<b><u>{words[i]}</u></b>"
-            if site.next_token != site.token and i + 1 < len(words) and text.split(" ")[i + 1] == site.next_token:
-                words[i + 1] = f"<u>{words[i + 1]}</u>"
-        out = words
+        out, n = [], 0
+        for token in tokens:
+            text = html.escape(token)
+            if quran.is_word(token):
+                n += 1
+                if site is not None and n == site.word:
+                    text = f"<b><u>{text}</u></b>"
+                elif site is not None and n == site.word + 1 and site.next_token != site.token:
+                    text = f"<u>{text}</u>"
+            out.append(text)
         return "<div dir='rtl'>" + " ".join(out) + "</div>"

@@ -34,16 +34,53 @@ MAX_RUNS_SHOWN = 12
 
 
 def rule_runs(analysis: Analysis) -> list[tuple[float, float, str, bool]]:
-    """The timeline as runs of consecutive windows with the same top rule: (start, end, rule, all uncertain)."""
+    """The timeline as stretches of the recording with the same top rule: (start, end, rule, all
+    uncertain). Windows overlap (4 s every second), so each is given the time nearest its centre:
+    the stretches meet and never overlap ("0–5 s Idgham, 2–7 s Izhar" said the old list)."""
+    points = analysis.timeline
+    if not points:
+        return []
+    centres = [(t.start + t.end) / 2 for t in points]
+    bounds = [points[0].start] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [points[-1].end]
     runs: list[list] = []
-    for t in analysis.timeline:
+    for i, t in enumerate(points):
         p = t.prediction
         if runs and runs[-1][2] == p.top_rule:
-            runs[-1][1] = t.end
+            runs[-1][1] = bounds[i + 1]
             runs[-1][3] = runs[-1][3] and p.uncertain
         else:
-            runs.append([t.start, t.end, p.top_rule, p.uncertain])
+            runs.append([bounds[i], bounds[i + 1], p.top_rule, p.uncertain])
     return [tuple(r) for r in runs]
+
+
+def seconds(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def runs_text(runs: list[tuple[float, float, str, bool]]) -> str:
+    """The rule along the recording: each stretch, or for a long recording with many changes the
+    share of the time each rule holds (the timeline shows where)."""
+    if len(runs) <= MAX_RUNS_SHOWN:
+        return "Rule along the recording: " + ", ".join(
+            f"{seconds(s)}–{seconds(e)} s {short_name(rule)}{' (uncertain)' if unsure else ''}"
+            for s, e, rule, unsure in runs) + "."
+    held: dict[str, float] = {}
+    for s, e, rule, _ in runs:
+        held[rule] = held.get(rule, 0.0) + e - s
+    total = sum(held.values())
+    shares = sorted(held.items(), key=lambda kv: -kv[1])
+    return ("Rule along the recording: " + ", ".join(f"{short_name(r)} {t / total:.0%} of the time" for r, t in shares)
+            + f", in {len(runs)} stretches; the timeline shows where.")
+
+
+def time_left(done: int, total: int, elapsed: float) -> str:
+    """ "about 2 min left" from the pace so far ("" until there is a pace to go by)."""
+    if done <= 0 or elapsed <= 0 or done >= total:
+        return ""
+    left = elapsed / done * (total - done)
+    if left >= 90:
+        return f"about {left / 60:.0f} min left"
+    return f"about {max(5, round(left / 5) * 5):.0f} s left"
 
 
 class WrapLabel(QLabel):
@@ -168,10 +205,7 @@ class RulePanel(QWidget):
             details.append(where)
         runs = rule_runs(analysis)
         if runs:
-            shown = [f"{s:.0f}–{e:.0f} s {short_name(rule)}{' (uncertain)' if unsure else ''}"
-                     for s, e, rule, unsure in runs[:MAX_RUNS_SHOWN]]
-            more = f" … and {len(runs) - MAX_RUNS_SHOWN} more" if len(runs) > MAX_RUNS_SHOWN else ""
-            details.append("Rule per window: " + ", ".join(shown) + more + ".")
+            details.append(runs_text(runs))
         self.detail.setText(" ".join(details))
         if expected is not None:
             result = outcome(p, expected)
@@ -186,16 +220,24 @@ class RulePanel(QWidget):
             bar.setValue(int(round(prob * 1000)))
             number.setText(f"{percent(prob)} ± {spread:.1%}")
 
+    def show_unjudged(self, name: str, reason: str, detail: str | None) -> None:
+        """A recording that opened but gets no rule: the reason is the verdict."""
+        self.show_message(f"{name}: {reason}")
+        self.detail.setText((f"{detail[:1].upper() + detail[1:]}. " if detail else "")
+                            + "No rule is judged; the waveform is shown and Space plays it.")
+
     def show_busy(self, text: str) -> None:
         self.show_message(text)
 
-    def show_progress(self, done: int, total: int) -> None:
-        """Shown only for work of more than a few inputs (a long recording's timeline)."""
+    def show_progress(self, done: int, total: int, elapsed: float = 0.0) -> None:
+        """Shown only for work of more than a few inputs (a long recording's timeline), with the
+        time left at the pace so far."""
         if total <= 8:
             return
         self.progress.setRange(0, total)
         self.progress.setValue(done)
-        self.progress.setFormat(f"Analysing: {done} of {total} windows")
+        left = time_left(done, total, elapsed)
+        self.progress.setFormat(f"Analysing: {done} of {total} windows" + (f", {left}" if left else ""))
         self.progress_host.show()
 
     def show_message(self, text: str) -> None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSignalBlocker, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-TIMELINE_MIN_HEIGHT = 110
+from . import timeline
+
+TIMELINE_MIN_HEIGHT = 100  # p from 0 to 1 and the time axis
+WAVE_MIN_HEIGHT = 100
 DISPLAY_POINTS = 100_000  # longer recordings are drawn as a min/max envelope of this many points
 
 
@@ -53,6 +56,16 @@ class WaveformView(QWidget):
         self.region.hide()
         self.region.sigRegionChangeFinished.connect(self._emit_selection)
         self.wave_plot.addItem(self.region)
+        # the span the headline verdict judged: a band along the top of the plot
+        self.judged = pg.LinearRegionItem(movable=False, span=(0.9, 1.0))
+        self.judged.setZValue(11)
+        self.judged.setToolTip("The span the headline verdict judged")
+        self.judged.hide()
+        self.wave_plot.addItem(self.judged)
+        self.judged_label = pg.TextItem("judged", anchor=(0, 0))
+        self.judged_label.setZValue(12)
+        self.judged_label.hide()
+        self.wave_plot.addItem(self.judged_label)
         self.playhead = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen("r", width=2))
         self.playhead.sigPositionChangeFinished.connect(lambda line: self.seek_requested.emit(float(line.value())))
         self.wave_plot.addItem(self.playhead)
@@ -64,6 +77,7 @@ class WaveformView(QWidget):
         self.timeline_plot.setMouseEnabled(x=True, y=False)
         self.timeline_plot.setYRange(0, 1, padding=0.05)
         self.timeline_plot.setLabel("left", "p")
+        self.timeline_plot.setLabel("bottom", "time", units="s")
         # three ticks only: with pyqtgraph's default ticks the labels of a short axis overlapped
         self.timeline_plot.getPlotItem().getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
         for plot in (self.wave_plot, self.timeline_plot):  # the same axis width, so the time axes line up
@@ -75,7 +89,7 @@ class WaveformView(QWidget):
         self.legend_view.setAccessibleName("Timeline legend")
         self.legend_view.ci.addItem(self.legend)
         self.legend_view.ci.setContentsMargins(0, 0, 0, 0)
-        self.wave_plot.setMinimumHeight(110)
+        self.wave_plot.setMinimumHeight(WAVE_MIN_HEIGHT)
         self.legend_view.setFixedHeight(28)
         self.legend_view.hide()
         self.timeline_plot.setXLink(self.wave_plot)
@@ -89,6 +103,7 @@ class WaveformView(QWidget):
         layout.addWidget(self.timeline_plot, 1)
         self.samples = np.zeros(0, np.float32)
         self.rate = 16000
+        self._peak = 1.0
         self._apply_palette()
 
     def changeEvent(self, event) -> None:
@@ -101,7 +116,14 @@ class WaveformView(QWidget):
         pal = self.palette()
         base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
         self.legend_view.setBackground(base)
-        self.legend.setLabelTextColor(text)
+        timeline.colour_legend_text(self.legend, text)
+        link = QColor(pal.color(QPalette.ColorRole.Link))
+        link.setAlpha(150)
+        self.judged.setBrush(link)
+        self.judged.setHoverBrush(link)
+        for line in self.judged.lines:
+            line.setPen(pg.mkPen(pal.color(QPalette.ColorRole.Link), width=1))
+        self.judged_label.setColor(text)
         for plot in (self.wave_plot, self.timeline_plot):
             plot.setBackground(base)
             for name in ("left", "bottom"):
@@ -115,6 +137,10 @@ class WaveformView(QWidget):
         self.samples = np.zeros(0, np.float32)
         self.curve.setData([], [])
         self.region.hide()
+        self.clear_judged()
+        self.wave_plot.setLimits(xMin=0, xMax=1)  # not the previous file's range
+        self.wave_plot.setXRange(0, 1, padding=0.01)
+        self.wave_plot.setYRange(-1, 1)
         self.set_playhead(0.0)
         self.clear_timeline()
 
@@ -132,8 +158,25 @@ class WaveformView(QWidget):
             self.region.setBounds((0, duration))
             self.region.setRegion((0, duration))
         self.region.show()
+        self._peak = peak
+        self.clear_judged()
         self.set_playhead(0.0)
         self.clear_timeline()
+
+    def set_judged(self, start: float, end: float) -> None:
+        """Mark the span the headline verdict judged (seconds into the recording)."""
+        self.judged.setRegion((start, end))
+        self.judged.show()
+        self.judged_label.setText(f"judged {end - start:.1f} s")
+        self.judged_label.setPos(start, self._peak)
+        self.judged_label.show()
+
+    def clear_judged(self) -> None:
+        self.judged.hide()
+        self.judged_label.hide()
+
+    def judged_span(self) -> tuple[float, float] | None:
+        return tuple(float(x) for x in self.judged.getRegion()) if self.judged.isVisible() else None
 
     @property
     def duration(self) -> float:
@@ -154,6 +197,7 @@ class WaveformView(QWidget):
         self.legend.clear()
         self.timeline_plot.hide()
         self.legend_view.hide()
+        self.wave_plot.setLabel("bottom", "time", units="s")
 
     def set_timeline(self, labels: list[str], centres: np.ndarray, probs: np.ndarray) -> None:
         """probs (windows, rules) at window centres in seconds."""
@@ -161,26 +205,20 @@ class WaveformView(QWidget):
 
         self.clear_timeline()
         self.legend.setColumnCount(1)
-        symbols = len(centres) <= 120  # markers only while they can be told apart
-        for i, label in enumerate(labels):
-            pen = pg.mkPen(pg.intColor(i, hues=max(len(labels), 4)), width=2)
-            item = self.timeline_plot.plot(centres, probs[:, i], pen=pen, symbol="o" if symbols else None,
-                                           symbolSize=5, symbolBrush=pen.color())
-            self.legend.addItem(item, short_name(label))
+        stacked = timeline.draw(self.timeline_plot, self.legend, [short_name(x) for x in labels], centres, probs)
+        self.timeline_plot.setLabel("left", "p, stacked" if stacked else "p")
+        self.timeline_plot.setYRange(0, 1, padding=0.05)
+        colour_text = self.palette().color(QPalette.ColorRole.Text)
+        timeline.colour_legend_text(self.legend, colour_text)
+        # the time axis is named once, under the timeline: the room goes to the plots
+        self.wave_plot.setLabel("bottom", None)
+        self.wave_plot.getPlotItem().showLabel("bottom", False)
         self._fit_legend()
         self.legend_view.show()
         self.timeline_plot.show()
 
     def _fit_legend(self) -> None:
-        """As many columns as the width holds, and the strip as tall as the rows that makes."""
-        entries = [sample.boundingRect().width() + label.boundingRect().width() + 20
-                   for sample, label in self.legend.items]
-        if not entries:
-            return
-        columns = max(1, min(len(entries), int((self.width() - 20) // max(entries))))
-        self.legend.setColumnCount(columns)
-        self.legend.updateSize()
-        self.legend_view.setFixedHeight(int(self.legend.boundingRect().height()) + 4)
+        timeline.fit_legend(self.legend, self.legend_view, self.width())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -77,6 +77,16 @@ def pulse_voice(pulse_tone, tmp_path, monkeypatch):
     writer.join(5)
 
 
+@pytest.fixture
+def pulse_mic(pulse_tone, monkeypatch):
+    """A virtual microphone that hears what is played: the monitor of a null sink. Idle, such a
+    source delivers its first samples 1.6-2.0 s after a recording starts (measured here)."""
+    module = _pactl("load-module", "module-null-sink", "sink_name=tajweed_mic")
+    monkeypatch.setenv("PULSE_SOURCE", "tajweed_mic.monitor")
+    yield "tajweed_mic"
+    subprocess.run(["pactl", "unload-module", module], capture_output=True)
+
+
 def route_recordings_to(source: str) -> None:
     """Move every recording stream to `source` (in case the server routed one elsewhere)."""
     for line in _pactl("list", "short", "source-outputs").splitlines():
@@ -106,6 +116,13 @@ def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp
     assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)  # a tone was recorded...
     qtbot.waitUntil(lambda: "no recitation heard" in window.statusBar().currentMessage(), timeout=20000)
     assert getattr(window, "last_analysis", None) is None  # ... and given no rule
+    assert window.panel.verdict.text() == f"{path.name}: no recitation heard"
+    # but it is shown and Space plays it (it was cleared, with nothing to play)
+    assert len(window.waveform.samples) / window.waveform.rate == pytest.approx(len(x) / rate, abs=0.01)
+    window.toolbar.output_combo.setCurrentIndex(window.toolbar.output_combo.findText("pulse"))
+    window.toolbar.toggle_playback()
+    assert window.toolbar.player.playing
+    window.toolbar.toggle_playback()
 
 
 def test_record_a_recitation_then_analyse_and_play_it(pulse_voice, window, qtbot, tmp_path):
@@ -197,3 +214,34 @@ def test_a_recorder_killed_mid_recording_leaves_a_readable_wav(pulse_tone, tmp_p
         proc.wait(10)
     x, rate = sf.read(path, dtype="float32")  # no close, no finish: only what each drain flushed
     assert len(x) / rate >= 1.5 and dominant(x, rate) == pytest.approx(440, abs=3)
+
+
+def test_a_clip_recited_when_the_window_says_recording_is_whole_in_the_file(pulse_mic, window, qtbot, tmp_path):
+    """6.1 s held gave a 5.85 s file and 2.5 s gave 0.81 s: the device's first samples came
+    seconds after Record, and the window said "Recording" (and the clock stood at 0.0) all along.
+    Here the clip is played into the microphone as soon as the window says it is recording."""
+    from scipy.signal import correlate
+
+    from tests.conftest import voice
+
+    clip = voice(2.5, amp=0.5)
+    sf.write(tmp_path / "clip.wav", clip, 16000)
+    window.settings.set("recording/folder", str(tmp_path / "recordings"))
+    window.toolbar.act_rescan.trigger()
+    window.toolbar.input_combo.setCurrentIndex(window.toolbar.input_combo.findText("pulse"))
+    window.toolbar.toggle_recording()
+    route_recordings_to("tajweed_mic.monitor")
+    path = window.toolbar.recorder.path
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Recording to"), timeout=10000)
+    assert window.toolbar.elapsed_label.text() != " starting… "
+    player = subprocess.Popen(["paplay", "-d", pulse_mic, str(tmp_path / "clip.wav")])
+    qtbot.waitUntil(lambda: player.poll() is not None, timeout=15000)
+    qtbot.wait(300)  # and Stop a moment after the last syllable, as a reciter does
+    window.toolbar.toggle_recording()
+    x, rate = sf.read(str(path), dtype="float32")
+    c = correlate(x, clip, "full")
+    lag = int(np.argmax(c)) - (len(clip) - 1)  # where the clip starts in the file
+    assert lag >= 0, f"the first {-lag / rate:.2f} s of the clip are missing"
+    assert lag + len(clip) <= len(x), "the end of the clip is missing"
+    found = x[lag : lag + len(clip)]
+    assert np.dot(found, clip) / (np.linalg.norm(found) * np.linalg.norm(clip)) > 0.95

@@ -64,3 +64,29 @@ def test_without_portaudio_recording_says_why(qtbot, tmp_path, monkeypatch):
     bar.error.connect(lambda title, text: errors.append(title))
     bar.toggle_recording()
     assert errors == ["Cannot record"]
+
+
+def test_play_and_pause_keep_one_width_so_the_output_box_stays_put(toolbar, qtbot):
+    """The Play/Pause button changed width and the Output box jumped."""
+    from PySide6.QtWidgets import QApplication
+
+    toolbar.resize(1024, 40)
+    toolbar.show()
+    qtbot.waitExposed(toolbar)
+    button = toolbar.widgetForAction(toolbar.act_play)
+    where = []
+    for text in ("▶ Play", "❚❚ Pause", "▶ Play"):
+        toolbar.act_play.setText(text)
+        QApplication.processEvents()
+        toolbar.layout().activate()
+        where.append((button.width(), toolbar.output_combo.x()))
+    assert where[0] == where[1] == where[2]
+    # and the record button likewise (● Record / ■ Stop)
+    record = toolbar.widgetForAction(toolbar.act_record)
+    widths = []
+    for text in ("● Record", "■ Stop"):
+        toolbar.act_record.setText(text)
+        QApplication.processEvents()
+        toolbar.layout().activate()
+        widths.append(record.width())
+    assert widths[0] == widths[1]

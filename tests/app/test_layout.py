@@ -79,3 +79,57 @@ def test_rule_rows_are_as_tall_as_their_text_not_a_guess(qtbot):
     QApplication.processEvents()
     for name, _, _ in panel.rows.values():
         assert name.heightForWidth(name.width()) - 1 <= name.height() <= name.heightForWidth(name.width()) + 4
+
+
+def _window_rect(widget, window):
+    from PySide6.QtCore import QRect
+
+    return QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+
+
+def test_at_1024x700_with_practice_and_the_14_rule_bundle_nothing_overlaps_or_is_cut(make_window, qtbot, tmp_path):
+    """A small laptop: the waveform's and timeline's axis labels were cut off, the timeline slid
+    under the panel (p = 0.5-1 showing) and the legend of 14 rules took 4 rows."""
+    import math
+
+    from PySide6.QtCore import Qt
+
+    w = make_window(bundled_models_dir() / "rules14")
+    show(w, qtbot, 1024, 700)
+    qtbot.waitUntil(lambda: w.ensemble is not None, timeout=30000)
+    w.practice.choose_site(82, 1, 3)  # the verse line takes its room too
+    w.last_analysis = None
+    w.open_file(str(write_voice(tmp_path / "verse.wav", 17.0)))
+    qtbot.waitUntil(lambda: w.last_analysis is not None and not w.workers.busy, timeout=60000)
+    QApplication.processEvents()
+    assert w.size().toTuple() == (1024, 700)
+    wf = w.waveform
+    parts = [w.practice, wf.wave_plot, wf.legend_view, wf.timeline_plot, w.panel]
+    rects = [_window_rect(p, w) for p in parts]
+    for above, below, part in zip(rects, rects[1:], parts[1:]):
+        assert above.bottom() < below.top(), f"{part.accessibleName() or type(part).__name__} overlaps the part above"
+    assert rects[-1].bottom() < w.statusBar().geometry().top()
+    for plot in (wf.wave_plot, wf.timeline_plot):  # each plot has the room its axes ask for
+        item = plot.getPlotItem()
+        assert plot.height() >= item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            assert item.mapRectToScene(axis.geometry()).bottom() <= plot.height() + 1
+    assert wf.timeline_plot.getPlotItem().vb.height() >= 50  # p from 0 to 1, not 0.5-1
+    assert wf.timeline_plot.getPlotItem().getAxis("bottom").label.isVisible()  # "time (s)", once
+    # the legend: all 14, in as many columns as the width holds (3 rows here, where it had 4)
+    assert len(wf.legend.items) == 14 and math.ceil(14 / wf.legend.columnCount) <= 3
+    assert wf.legend.boundingRect().height() <= wf.legend_view.height() + 1
+    assert w.panel.height() >= 150 and w.panel.verdict.isVisible()
+
+
+def test_at_1024x700_with_practice_and_the_4_rule_bundle_nothing_overlaps(window, qtbot, tmp_path):
+    show(window, qtbot, 1024, 700)
+    window.practice.choose_site(82, 1, 3)
+    window.open_file(str(write_voice(tmp_path / "verse.wav", 17.0)))
+    qtbot.waitUntil(lambda: window.last_analysis is not None and not window.workers.busy, timeout=30000)
+    QApplication.processEvents()
+    wf = window.waveform
+    rects = [_window_rect(p, window) for p in (window.practice, wf.wave_plot, wf.legend_view, wf.timeline_plot, window.panel)]
+    assert all(a.bottom() < b.top() for a, b in zip(rects, rects[1:]))
+    assert wf.legend.columnCount == 4

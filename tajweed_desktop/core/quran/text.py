@@ -13,6 +13,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "quran_data"
 ATTRIBUTION = "Tanzil Quran Text, tanzil.net"
+BASMALA = "\u0628\u0650\u0633\u06e1\u0645\u0650 \u0671\u0644\u0644\u0651\u064e\u0647\u0650 \u0671\u0644\u0631\u0651\u064e\u062d\u06e1\u0645\u064e\u0640\u0670\u0646\u0650 \u0671\u0644\u0631\u0651\u064e\u062d\u0650\u06cc\u0645\u0650"  # verse 1:1, as the text writes it
 
 # the site table's five-way rule -> the 14-rule bundle's labels (the 4-rule bundle uses rule4)
 _RULES14 = {"idgham_ghunnah": "idgham_bighunnah", "idgham_no_ghunnah": "idgham_bilaghunnah",
@@ -64,7 +65,25 @@ def verse_count(surah: int) -> int:
 
 
 def verse_text(surah: int, ayah: int) -> str:
-    return verses()[surah - 1][ayah - 1]
+    """The verse as it is numbered: verse 1 of surahs other than 1 (where it is verse 1) and 9
+    (which has none) without the Basmala that the text file puts before it (written بِّسۡمِ in
+    95 and 97)."""
+    text = verses()[surah - 1][ayah - 1]
+    if ayah == 1 and surah != 1:
+        tokens = text.split(" ")
+        if [tokens[0].replace("\u0651", ""), *tokens[1:4]] == BASMALA.split(" "):
+            return " ".join(tokens[4:])
+    return text
+
+
+def is_word(token: str) -> bool:
+    """A word, not a mark standing alone (the hizb mark ۞, the sajdah mark ۩)."""
+    return any(c.isalpha() for c in token)
+
+
+def words(surah: int, ayah: int) -> list[str]:
+    """The verse's words as the site table numbers them: words(s, a)[site.word - 1] is a site's word."""
+    return [t for t in verse_text(surah, ayah).split(" ") if is_word(t)]
 
 
 @lru_cache(maxsize=1)
