@@ -3,22 +3,15 @@ leaves Ctrl+E to the export."""
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeySequence, QStandardItem
 from PySide6.QtWidgets import QLineEdit
 
-from tajweed_desktop.core.quran.practice import short_name
 from tajweed_desktop.core.checking.results import FileResult
+from tajweed_desktop.core.quran.practice import short_name
 
 EXPORT_KEY = QKeySequence("Ctrl+E")
 COL_FILE, COL_DURATION, COL_RULE, COL_CONF, COL_UNCERTAIN, COL_EXPECTED, COL_OUTCOME, COL_ERROR, FIRST_PROB = range(9)
-
-
-def natural_key(text: str) -> str:
-    """A sort key that puts "2.wav" before "10.wav": every run of digits padded to 12 places."""
-    return re.sub(r"\d+", lambda m: m.group().zfill(12), text.casefold())
 
 
 def _item(text: str, sort_value=None, tip: str | None = None) -> QStandardItem:

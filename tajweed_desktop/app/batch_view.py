@@ -23,10 +23,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tajweed_desktop.core.audio.files import natural_key
 from tajweed_desktop.core.checking.results import FileResult
 from tajweed_desktop.core.quran.practice import percent, short_name, tally
 
-from .batch_rows import COL_ERROR, COL_EXPECTED, COL_FILE, COL_OUTCOME, FilterEdit, _item, natural_key, outcome_cells
+from .batch_rows import (
+    COL_ERROR,
+    COL_EXPECTED,
+    COL_FILE,
+    COL_OUTCOME,
+    FilterEdit,
+    _item,
+    outcome_cells,
+)
 
 __all__ = ["BatchView", "natural_key"]
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from tajweed_desktop.app.batch_view import natural_key
+from tajweed_desktop.core.audio.files import natural_key
 from tests.app.conftest import write_voice
 from tests.conftest import LABELS4
 
