@@ -68,13 +68,18 @@ def main() -> None:
         raw, rate, ch = decode_bounded(f)
         rec = recording_from_array(raw, SAMPLE_RATE, f, ch, original_rate=rate)
         t0 = time.perf_counter()
-        found = ident.identify(tr, rec.samples)
+        try:
+            found = ident.identify(tr, rec.samples)
+            labels = [(c.surah, c.first_ayah, c.last_ayah) for c in found.candidates]
+            transcript = found.transcript
+        except ident.NotRecitationError as exc:  # counted as a miss, and the file still aligned and judged
+            print(f"{reciter}/{f.name}: {exc}", flush=True)
+            found, labels, transcript = None, [], None
         t_ident.append(time.perf_counter() - t0)
-        labels = [(c.surah, c.first_ayah, c.last_ayah) for c in found.candidates]
         top1 += labels[:1] == [(s, a, a)]
         top5 += (s, a, a) in labels
         t0 = time.perf_counter()
-        al = align_verses(tr, rec.samples, s, a, transcript=found.transcript)
+        al = align_verses(tr, rec.samples, s, a, transcript=transcript)
         sites = judge_sites(ens, raw, rec, al)
         t_judge.append(time.perf_counter() - t0)
         q = timings.get((reciter, s, a), {})
@@ -93,7 +98,7 @@ def main() -> None:
             site_rows.append({"file": f"{reciter}/{f.name}", "surah": s, "ayah": a, "site": st.site, "expected": st.expected,
                               "heard": p.top_rule if p else "", "confidence": round(p.confidence, 4) if p else "",
                               "uncertain": p.uncertain if p else "", "outcome": st.outcome})
-        best = found.candidates[0] if found.candidates else None
+        best = found.candidates[0] if found and found.candidates else None
         print(f"{reciter}/{f.name}: {best.label if best else '-'} {best.score if best else 0:.3f} "
               f"{'ok' if labels[:1] == [(s, a, a)] else 'MISS'}  sites {[st.outcome for st in sites]}", flush=True)
     n = len(files)
