@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow package package-check check lint bundles bundles-waveform unheard holdout-seeds bench reports clean
+.PHONY: run test test-slow package package-check check lint bundles bundles-waveform unheard holdout-seeds bench reports clean verses
 
 $(STAMP): pyproject.toml packaging/front-end-weights.txt
 	$(PYTHON) -m venv $(VENV)
@@ -89,3 +89,9 @@ reports:
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Verse mode on reciters5's 230 verse MP3s (identification, onsets vs QUL, per-site outcomes, time per
+# verse): reports/verses/summary-tajweed4.json and sites-tajweed4.csv. Hours on a busy 2-core CPU
+# (about 5 s a verse when the CPU is free). The haneef fit behind NO_VERSE_SCORE: tools/fit_verse_threshold.py
+verses: $(STAMP)
+	$(PY) tools/verses_eval.py --model tajweed4 --out reports/verses

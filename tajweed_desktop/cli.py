@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="auto: CUDA where PyTorch is installed and a GPU is seen, else the CPU, which runs "
                          "without PyTorch (CTranslate2 and ONNX Runtime)")
     ap.add_argument("--timeline", action="store_true", help="also analyse 4 s windows of longer recordings")
+    ap.add_argument("--verses", action="store_true",
+                    help="verse mode: each file is a whole verse (or consecutive verses); find it, align its words "
+                         "and judge every noon sakinah / tanween site (one row per site)")
+    ap.add_argument("--verse", metavar="S:A[-B]",
+                    help="with --verses: the verse(s) every file should be (checked against the audio); "
+                         "without it, an EveryAyah name SSSAAA.mp3 names the verse, else it is identified")
     expect = ap.add_mutually_exclusive_group()
     expect.add_argument("--expect", metavar="RULE", help="the rule every file should show; counts the matches")
     expect.add_argument("--expect-csv", type=Path, metavar="FILE",
@@ -76,6 +82,23 @@ def _timeline_lines(r: FileResult) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    given = None
+    if args.verse is not None or args.verses:
+        if args.verse is not None and not args.verses:
+            print("tajweed-check: --verse needs --verses", file=sys.stderr)
+            return 2
+        if args.timeline or args.expect or args.expect_csv:
+            print("tajweed-check: --verses takes no --timeline, --expect or --expect-csv (the verse's text gives "
+                  "the expected rules)", file=sys.stderr)
+            return 2
+        from tajweed_desktop.core.quran.identify import parse_verse_spec
+
+        if args.verse is not None:
+            try:
+                given = parse_verse_spec(args.verse)
+            except ValueError as exc:
+                print(f"tajweed-check: --verse {exc}", file=sys.stderr)
+                return 2
     from tajweed_desktop.core.model.ensemble import (
         Ensemble,  # the runtimes load here, after argument errors are reported
     )
@@ -110,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print("tajweed-check: no audio files found in " + ", ".join(map(str, args.paths)), file=sys.stderr)
         return 1
+    if args.verses:
+        return _main_verses(args, ensemble, files, given)
     show_bar = any(p.is_dir() for p in args.paths)
     width = min(60, max(len(str(f)) for f in files))
     results = []
@@ -139,6 +164,54 @@ def main(argv: list[str] | None = None) -> int:
         print(f"expected rules: {tally(judged).summary()}", file=sys.stderr)
     print(f"{len(results) - failed} of {len(results)} file(s) checked with {ensemble.bundle.name} "
           f"on {ensemble.device.upper()}" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _main_verses(args, ensemble, files: list[Path], given) -> int:
+    """Verse mode: one row per site (core/checking/verses.py's COLUMNS)."""
+    import csv
+    import io
+
+    from tajweed_desktop.core.checking.verses import COLUMNS, check_verse_file, rows
+    from tajweed_desktop.core.common.atomic import atomic_write_bytes
+    from tajweed_desktop.core.model.transcriber import Transcriber
+
+    transcriber = Transcriber(ensemble.encoder)
+    show_bar = any(p.is_dir() for p in args.paths)
+    bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=not show_bar)
+    all_rows, failed, good, judged = [], 0, 0, 0
+    for f in files:
+        result = check_verse_file(ensemble, transcriber, f, given=given)
+        rs = rows(result)
+        all_rows.extend(rs)
+        failed += not result.ok
+        good += sum(s.outcome == "as expected" for s in result.sites)
+        judged += len(result.sites)
+        bar.update(1)
+        if not args.json:
+            bar.write(f"{f}  {result.summary()}", file=sys.stdout)
+            for r in rs:
+                if r["site"] != "":
+                    conf = "" if r["confidence"] == "" else f"{r['confidence']:.0%}"
+                    bar.write(f"    {r['surah']}:{r['ayah']} word {r['site']:<3} {r['word']} {r['next_word']}  "
+                              f"expected {r['expected'] or '-'}, heard {r['heard'] or '-'} {conf}  {r['outcome']}",
+                              file=sys.stdout)
+    bar.close()
+    if args.json:
+        json.dump(all_rows, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    if args.csv:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(all_rows)
+        try:
+            atomic_write_bytes(args.csv, buf.getvalue().encode("utf-8-sig"))
+        except OSError as exc:
+            print(f"tajweed-check: cannot write {args.csv}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    print(f"{len(files) - failed} of {len(files)} file(s) checked in verse mode with {ensemble.bundle.name}: "
+          f"{good} of {judged} sites as expected" + (f"; {failed} failed" if failed else ""), file=sys.stderr)
     return 1 if failed else 0
 
 

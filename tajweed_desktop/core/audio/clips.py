@@ -95,3 +95,22 @@ def sliding_windows(recording: Recording, hop_seconds: float = 1.0) -> list[Wind
     return windows
 
 
+
+
+# How reciters5's site clips were cut from its verse recordings (measured by finding each training
+# clip inside its decoded verse: both edges sit 0.12 s outside the QUL onsets, less the decoders'
+# difference in MP3 start delay; tests/core/audio/test_site_cut.py)
+CUT_MARGIN_SECONDS = 0.12
+
+
+def cut_span(samples: np.ndarray, start_s: float, end_s: float | None, rate: int = 16000,
+             margin_s: float = CUT_MARGIN_SECONDS) -> tuple[np.ndarray, float, float]:
+    """A site's clip: from `margin_s` before `start_s` (the onset of the word holding the noon or
+    tanween) to `margin_s` after `end_s` (the onset of the word after the word that decides the
+    rule; None: the end of the recording), within the recording. The one cut the trainer and
+    verse mode share. Returns the samples and the span (s) they cover."""
+    n = samples.shape[-1]
+    a = max(0, int(round((start_s - margin_s) * rate)))
+    b = n if end_s is None else min(n, int(round((end_s + margin_s) * rate)))
+    b = max(b, min(n, a + 1))
+    return samples[..., a:b], a / rate, b / rate

@@ -242,6 +242,11 @@ class WhisperEncoder:
         self._lock = threading.Lock()
         self._sv = ctranslate2.StorageView
 
+    def whisper(self):
+        """The CTranslate2 Whisper model itself (encoder and decoder: the same loaded weights) and
+        the lock every call on it takes, for the transcriber (core/model/transcriber.py)."""
+        return self._model, self._lock
+
     def encode(self, clips: np.ndarray, batch_size: int = 8) -> np.ndarray:
         """(n, CLIP_SAMPLES) float32 clips -> (n, DIM, FRAMES) float32 encoder frames."""
         clips = np.asarray(clips, dtype=np.float32)

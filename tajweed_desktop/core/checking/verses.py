@@ -1,0 +1,186 @@
+"""Verse mode: a recording of a whole verse (or a run of consecutive verses) judged site by site.
+
+Find the verse (named, or identified from the audio), align its words, and for every noon sakinah
+/ tanween site cut the clip exactly as reciters5's training clips were cut (`clips.cut_span`: the
+site word's onset to the onset of the word after the word that decides the rule), prepare it as
+its own recording and let the bundle judge it. Outcomes per site: `as expected`, `not yet`,
+`uncertain`, `stopped` (a pause of at least STOP_SECONDS at the junction: no rule applies) and
+`not recited` (the recording ends before the site).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tajweed_desktop.core.audio.clips import cut_span
+from tajweed_desktop.core.audio.decode import decode_bounded
+from tajweed_desktop.core.audio.formats import SAMPLE_RATE
+from tajweed_desktop.core.audio.levels import FRAME_SECONDS
+from tajweed_desktop.core.audio.recording import Recording, recording_from_array
+from tajweed_desktop.core.common.errors import TajweedError
+from tajweed_desktop.core.model.ensemble import Ensemble, Prediction
+from tajweed_desktop.core.model.transcriber import Transcriber
+from tajweed_desktop.core.quran import identify as ident
+from tajweed_desktop.core.quran import text
+from tajweed_desktop.core.quran import words as qwords
+from tajweed_desktop.core.quran.alignment import Alignment, verse_label
+
+STOP_SECONDS = 0.25  # this much silence at a cross-word junction is a stop: the rule does not apply
+NOT_RECITED_SECONDS = 0.1  # a site word starting this close to (or after) the end of the sound was not recited
+
+COLUMNS = ["file", "surah", "ayah", "verse_score", "site", "word", "next_word", "expected", "heard", "confidence",
+           "uncertain", "outcome", "start_s", "end_s", "error"]
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    surah: int
+    ayah: int
+    site: int  # the 1-based index in the verse of the word that carries the noon or tanween
+    word: str
+    next_word: str
+    expected: str | None  # the bundle's label for the site's rule
+    rule: str  # the site table's detailed rule
+    start: float
+    end: float
+    outcome: str
+    prediction: Prediction | None = None
+    pause: float = 0.0  # the longest silence (s) at the junction
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class VerseResult:
+    path: Path
+    alignment: Alignment | None = None
+    identification: ident.Identification | None = None
+    sites: tuple[SiteResult, ...] = ()
+    error: str = ""
+    given: tuple[int, int, int] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    def summary(self) -> str:
+        if self.error:
+            return self.error
+        judged = [s for s in self.sites]
+        good = sum(s.outcome == "as expected" for s in judged)
+        return f"{self.alignment.label}: {good} of {len(judged)} sites as expected" if judged else f"{self.alignment.label}: no sites"
+
+
+def longest_pause(rec: Recording, a: float, b: float) -> float:
+    """The longest run of silent frames (not `active`) between a and b seconds."""
+    first, last = max(0, int(a / FRAME_SECONDS)), min(len(rec.active), int(np.ceil(b / FRAME_SECONDS)))
+    quiet = ~np.asarray(rec.active[first:last], bool)
+    best = run = 0
+    for q in quiet:
+        run = run + 1 if q else 0
+        best = max(best, run)
+    return best * FRAME_SECONDS
+
+
+def site_spans(al: Alignment) -> list[tuple[text.Site, float, float | None, float | None]]:
+    """Every site of the aligned verses with its cut: the site word's onset, the onset of the word
+    after the word that decides the rule (None: the recording's end), and that deciding word's onset."""
+    out = []
+    order = [(w.ayah, w.word) for w in al.words if w.word > 0]
+    onsets = {(w.ayah, w.word): w.start for w in al.words if w.word > 0}
+    for ayah in range(al.first_ayah, al.last_ayah + 1):
+        for site in text.sites(al.surah, ayah):
+            nxt = site.word if site.next_token == site.token else site.word + 1
+            k = order.index((ayah, nxt))
+            end = onsets[order[k + 1]] if k + 1 < len(order) else None
+            out.append((site, onsets[(ayah, site.word)], end, onsets[(ayah, nxt)] if nxt != site.word else None))
+    return out
+
+
+def judge_sites(ensemble: Ensemble, raw: np.ndarray, rec: Recording, al: Alignment) -> list[SiteResult]:
+    words = {a: qwords.verse_words(al.surah, a) for a in range(al.first_ayah, al.last_ayah + 1)}
+    sound_end = (np.flatnonzero(rec.active)[-1] + 1) * FRAME_SECONDS if rec.active.any() else 0.0
+    pending: list[tuple[int, Recording]] = []
+    rows: list[SiteResult] = []
+    for site, start, end, junction in site_spans(al):
+        ws = words[site.ayah]
+        nxt_word = ws[site.word] if site.next_token != site.token and site.word < len(ws) else ws[site.word - 1]
+        clip, a, b = cut_span(raw, start, end)
+        expected = text.expected_label(site, ensemble.labels)
+        base = dict(surah=site.surah, ayah=site.ayah, site=site.word, word=site.token, next_word=nxt_word,
+                    expected=expected, rule=site.rule, start=a, end=b)
+        last_needed = junction if junction is not None else start
+        if start > sound_end - NOT_RECITED_SECONDS or last_needed > sound_end - NOT_RECITED_SECONDS:
+            rows.append(SiteResult(**base, outcome="not recited"))
+            continue
+        pause = longest_pause(rec, (start + junction) / 2, junction + 0.1) if junction is not None else 0.0
+        if pause >= STOP_SECONDS:
+            rows.append(SiteResult(**base, outcome="stopped", pause=pause))
+            continue
+        try:
+            pending.append((len(rows), recording_from_array(clip, SAMPLE_RATE, rec.path)))
+            rows.append(SiteResult(**base, outcome="", pause=pause))
+        except TajweedError as exc:
+            rows.append(SiteResult(**base, outcome="uncertain", pause=pause, error=str(exc)))
+    if pending:
+        analyses = ensemble.analyse_many([r for _, r in pending])
+        for (i, _), an in zip(pending, analyses):
+            p = an.clip
+            r = rows[i]
+            outcome = "uncertain" if p.uncertain else ("as expected" if p.top_rule == r.expected else "not yet")
+            rows[i] = SiteResult(**{**r.__dict__, "outcome": outcome, "prediction": p})
+    return rows
+
+
+def check_verse_file(ensemble: Ensemble, tr: Transcriber, path: str | Path,
+                     given: tuple[int, int, int] | None = None, use_filename: bool = True) -> VerseResult:
+    """One recording in verse mode; never raises for bad input (the error is in the result)."""
+    path = Path(path)
+    try:
+        raw, rate, channels = decode_bounded(path)
+        rec = recording_from_array(raw, SAMPLE_RATE, path, channels, original_rate=rate)
+        if given is None and use_filename:
+            given = ident.verse_from_filename(path.name)
+        if given is not None:
+            al, fits, _ = ident.check_given(tr, rec.samples, *given)
+            if not fits:
+                return VerseResult(path, al, error=f"this recording does not sound like "
+                                   f"{verse_label(*given)} (score {al.score:.2f})", given=given)
+            found = None
+        else:
+            found = ident.identify(tr, rec.samples)
+            if not found.found:
+                return VerseResult(path, identification=found, error=found.message())
+            al = found.best.alignment
+        return VerseResult(path, al, found, tuple(judge_sites(ensemble, raw, rec, al)), given=given)
+    except TajweedError as exc:
+        return VerseResult(path, error=str(exc), given=given)
+    except Exception as exc:  # a bug must not end a batch
+        return VerseResult(path, error=f"{path}: unexpected error ({type(exc).__name__}: {exc})", given=given)
+
+
+def rows(result: VerseResult, name: str | None = None) -> list[dict]:
+    """The checker's rows for one file: one per site, one with `site` empty for a verse without
+    sites, one with the error for a file that could not be checked."""
+    file = name or str(result.path)
+    al = result.alignment
+    head = {"file": file, "surah": al.surah if al else "", "ayah": al.first_ayah if al else "",
+            "verse_score": round(al.score, 4) if al else ""}
+    blank = {k: "" for k in COLUMNS}
+    if result.error:
+        if al is None and result.identification and result.identification.best:
+            b = result.identification.best
+            head.update(surah=b.surah, ayah=b.first_ayah, verse_score=round(b.score or 0.0, 4))
+        return [{**blank, **head, "error": result.error}]
+    if not result.sites:
+        return [{**blank, **head, "ayah": al.first_ayah if al.first_ayah == al.last_ayah else verse_label(al.surah, al.first_ayah, al.last_ayah).split(":")[1]}]
+    out = []
+    for s in result.sites:
+        p = s.prediction
+        out.append({**blank, **head, "ayah": s.ayah, "site": s.site, "word": s.word, "next_word": s.next_word,
+                    "expected": s.expected or "", "heard": p.top_rule if p else "",
+                    "confidence": round(p.confidence, 4) if p else "", "uncertain": p.uncertain if p else "",
+                    "outcome": s.outcome, "start_s": round(s.start, 3), "end_s": round(s.end, 3), "error": s.error})
+    return out

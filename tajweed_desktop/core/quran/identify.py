@@ -1,0 +1,260 @@
+"""Which verse (or run of consecutive verses) a recording holds, from the audio alone, or whether
+it sounds like a verse the learner names.
+
+1. Whisper base's decoder transcribes each 30 s window (greedy, Arabic) and names the language.
+2. Every verse is scored by the cosine between character 2-4-gram TF-IDF vectors of its plain
+   letters and the transcript's (numpy only); runs of consecutive verses around the best verses
+   are scored the same way, their n-gram counts summed.
+3. The best few are aligned to the audio (core/quran/alignment.py) and ranked by the alignment's
+   score (the geometric mean probability of the verse's tokens under the decoder, given the audio)
+   times the text cosine: the alignment score alone prefers runs that add the next verse, whose
+   text the decoder predicts well whatever it hears; the cosine falls for text not transcribed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from tajweed_desktop.core.audio.formats import SAMPLE_RATE
+from tajweed_desktop.core.common.errors import TajweedError
+from tajweed_desktop.core.model.transcriber import WINDOW_SECONDS, Transcriber
+from tajweed_desktop.core.quran import text
+from tajweed_desktop.core.quran import words as qwords
+from tajweed_desktop.core.quran.alignment import Alignment, align_verses, verse_label
+
+NGRAMS = (2, 3, 4)
+TEXT_CANDIDATES = 5  # the best by text similarity that are aligned to the audio
+MAX_RUN = 12  # the most consecutive verses a run holds
+# Below this alignment score no verse is named. Fitted on the haneef verses (a reciter outside
+# reciters5, whose numbers the README reports; tools/fit_verse_threshold.py), not on reciters5.
+NO_VERSE_SCORE = 0.02
+# Whisper's language detection: below this probability of Arabic, the sound is speech in another
+# language, not recitation. A first-principles bound: Arabic recitation was measured at 0.65-0.98.
+MIN_ARABIC = 0.2
+GIVEN_COSINE_SHARE = 0.5  # a named verse whose text matches the transcript under half as well as the best is "not it"
+
+
+class NotRecitationError(TajweedError):
+    """Speech in another language (e.g. a translation read aloud)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    surah: int
+    first_ayah: int
+    last_ayah: int
+    text_score: float  # cosine of the transcript and the verses' text, 0..1
+    score: float | None = None  # alignment score, 0..1 (None: not aligned)
+    alignment: Alignment | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return verse_label(self.surah, self.first_ayah, self.last_ayah)
+
+
+@dataclass(frozen=True)
+class Identification:
+    candidates: tuple[Candidate, ...]  # the top five, best first
+    transcript: str
+    language: str
+    arabic_probability: float
+    found: bool  # False: "no verse found" (the best scored below NO_VERSE_SCORE)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    def message(self) -> str:
+        b = self.best
+        if b is None:
+            return "no verse found"
+        if not self.found:
+            return f"no verse found: best guess {b.label} at {b.score:.2f}"
+        return f"{b.label} ({b.score:.2f})"
+
+
+def _grams(s: str) -> Counter:
+    s = f" {s} "
+    return Counter(s[i : i + n] for n in NGRAMS for i in range(len(s) - n + 1))
+
+
+class VerseIndex:
+    """Character n-gram TF-IDF of every verse's plain letters, as sparse rows (numpy only)."""
+
+    def __init__(self):
+        self.keys: list[tuple[int, int]] = []
+        counts: list[Counter] = []
+        for s, verses in enumerate(text.verses(), start=1):
+            for a in range(1, len(verses) + 1):
+                self.keys.append((s, a))
+                counts.append(_grams(" ".join(qwords.plain(w) for w in qwords.verse_words(s, a))))
+        self.counts = counts
+        vocab: dict[str, int] = {}
+        for c in counts:
+            for g in c:
+                vocab.setdefault(g, len(vocab))
+        self.vocab = vocab
+        df = np.zeros(len(vocab))
+        for c in counts:
+            df[[vocab[g] for g in c]] += 1
+        self.idf = np.log((1 + len(counts)) / (1 + df)) + 1.0
+        indptr, indices, data = [0], [], []
+        for c in counts:
+            idx = np.fromiter((vocab[g] for g in c), int, len(c))
+            val = np.fromiter(c.values(), float, len(c)) * self.idf[idx]
+            val /= np.linalg.norm(val) or 1.0
+            indices.append(idx)
+            data.append(val)
+            indptr.append(indptr[-1] + len(c))
+        self.indptr = np.array(indptr)
+        self.indices = np.concatenate(indices)
+        self.data = np.concatenate(data)
+        self.row = {k: i for i, k in enumerate(self.keys)}
+
+    def vector(self, grams: Counter) -> np.ndarray:
+        q = np.zeros(len(self.vocab))
+        for g, n in grams.items():
+            j = self.vocab.get(g)
+            if j is not None:
+                q[j] += n
+        q *= self.idf
+        norm = np.linalg.norm(q)
+        return q / norm if norm else q
+
+    def scores(self, transcript: str) -> np.ndarray:
+        """Cosine of the transcript with every verse, in mushaf order."""
+        q = self.vector(_grams(qwords.plain(transcript)))
+        return np.add.reduceat(self.data * q[self.indices], self.indptr[:-1])
+
+    def run_score(self, q: np.ndarray, surah: int, first: int, last: int) -> float:
+        total: Counter = Counter()
+        for a in range(first, last + 1):
+            total.update(self.counts[self.row[(surah, a)]])
+        return float(self.vector(total) @ q)
+
+
+_index_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _index() -> VerseIndex:
+    return VerseIndex()
+
+
+def verse_index() -> VerseIndex:
+    with _index_lock:
+        return _index()
+
+
+def transcribe(tr: Transcriber, samples: np.ndarray) -> tuple[str, str, float]:
+    """The greedy Arabic transcript of the recording, 30 s window by window, the language
+    Whisper hears in the first window and its probability of Arabic."""
+    step = int(WINDOW_SECONDS * SAMPLE_RATE)
+    parts, language, p_ar = [], "ar", 1.0
+    for k, a in enumerate(range(0, max(1, samples.shape[0]), step)):
+        enc = tr.encode(samples[a : a + step])
+        if k == 0:
+            langs = tr.detect_language(enc)
+            language = langs[0][0]
+            p_ar = next((p for code, p in langs if code == "ar"), 0.0)
+        parts.append(tr.generate(enc)[0])
+    return " ".join(parts), language, p_ar
+
+
+def text_candidates(transcript: str, n: int = TEXT_CANDIDATES, runs: bool = True) -> list[Candidate]:
+    """The best verses and runs of consecutive verses by text similarity alone."""
+    index = verse_index()
+    scores = index.scores(transcript)
+    order = np.argsort(-scores)[: max(n, 20)]
+    cands = {(*index.keys[i], index.keys[i][1]): float(scores[i]) for i in order}
+    if runs:
+        q = index.vector(_grams(qwords.plain(transcript)))
+        letters = len(qwords.plain(transcript).replace(" ", ""))
+        for i in order[:10]:
+            s, a = index.keys[i]
+            for first in range(max(1, a - MAX_RUN + 1), a + 1):
+                for last in range(a, min(text.verse_count(s), first + MAX_RUN - 1) + 1):
+                    if last == first or (s, first, last) in cands:
+                        continue
+                    run_letters = sum(len(qwords.plain(text.verse_text(s, k)).replace(" ", "")) for k in range(first, last + 1))
+                    if run_letters > 2.0 * letters + 20:
+                        break
+                    cands[(s, first, last)] = index.run_score(q, s, first, last)
+    best = sorted(cands.items(), key=lambda kv: -kv[1])[:n]
+    return [Candidate(s, a, b, sc) for (s, a, b), sc in best]
+
+
+def identify(tr: Transcriber, samples: np.ndarray, n_align: int = TEXT_CANDIDATES, top: int = 5) -> Identification:
+    """The verses the recording most likely holds, best first, with their scores. Raises
+    NotRecitationError for speech in another language that matches no verse."""
+    transcript, language, p_ar = transcribe(tr, samples)
+    cands = text_candidates(transcript, n=max(n_align, top))
+    cache: dict = {}
+    aligned = []
+    for c in cands[:n_align]:
+        al = align_verses(tr, samples, c.surah, c.first_ayah, c.last_ayah, transcript=transcript, cache=cache)
+        aligned.append(Candidate(c.surah, c.first_ayah, c.last_ayah, c.text_score, al.score, al))
+    aligned.sort(key=lambda c: -(c.score or 0.0) * c.text_score)
+    ranked = (aligned + cands[n_align:])[:top]
+    found = bool(ranked) and (ranked[0].score or 0.0) >= NO_VERSE_SCORE
+    # Language detection alone misjudges recitation (Abdul Basit's 82:11 was heard as Tamil, Arabic
+    # 9%), so it refuses only what also matches no verse: speech in another language.
+    if p_ar < MIN_ARABIC and not found:
+        raise NotRecitationError(f"not Quran recitation (speech in '{language}', Arabic {p_ar:.0%})")
+    return Identification(tuple(ranked), transcript, language, p_ar, found)
+
+
+_SPEC = re.compile(r"^\s*(\d{1,3})\s*:\s*(\d{1,3})\s*(?:-\s*(\d{1,3})\s*)?$")
+_FILE = re.compile(r"^(\d{3})(\d{3})\.[A-Za-z0-9]+$")
+
+
+def parse_verse_spec(spec: str) -> tuple[int, int, int]:
+    """`S:A` or `S:A-B` -> (surah, first, last); ValueError with a one-line reason otherwise."""
+    m = _SPEC.match(spec)
+    if not m:
+        raise ValueError(f"{spec!r} is not a verse: write S:A or S:A-B (e.g. 82:5 or 112:1-4)")
+    s, a = int(m.group(1)), int(m.group(2))
+    b = int(m.group(3)) if m.group(3) else a
+    if not 1 <= s <= text.surah_count():
+        raise ValueError(f"{spec}: there is no surah {s} (1-{text.surah_count()})")
+    n = text.verse_count(s)
+    if not (1 <= a <= n and a <= b <= n):
+        raise ValueError(f"{spec}: surah {s} has verses 1-{n}" + (f"; {a}-{b} is not a range of them" if b != a else ""))
+    if b - a + 1 > MAX_RUN:
+        raise ValueError(f"{spec}: at most {MAX_RUN} verses at a time")
+    return s, a, b
+
+
+def verse_from_filename(name: str) -> tuple[int, int, int] | None:
+    """An EveryAyah-style file name `SSSAAA.mp3` -> (surah, ayah, ayah), or None."""
+    m = _FILE.match(name)
+    if not m:
+        return None
+    try:
+        return parse_verse_spec(f"{int(m.group(1))}:{int(m.group(2))}")
+    except ValueError:
+        return None
+
+
+def check_given(tr: Transcriber, samples: np.ndarray, surah: int, first: int, last: int) -> tuple[Alignment, bool, str]:
+    """Align the named verses and say whether the recording sounds like them: the alignment's
+    score must reach NO_VERSE_SCORE and the text cosine GIVEN_COSINE_SHARE of the best verse's. Returns the alignment, the verdict and the transcript."""
+    transcript, language, p_ar = transcribe(tr, samples)
+    al = align_verses(tr, samples, surah, first, last, transcript=transcript)
+    index = verse_index()
+    q = index.vector(_grams(qwords.plain(transcript)))
+    given_cos = index.run_score(q, surah, first, last)
+    best_cos = float(index.scores(transcript).max())
+    # the decoder predicts any Quran text well, so the alignment score alone accepts a wrong verse:
+    # the transcript must also match the named verses at least half as well as the verse it matches best
+    matches = al.score >= NO_VERSE_SCORE and given_cos >= GIVEN_COSINE_SHARE * best_cos
+    if p_ar < MIN_ARABIC and not matches:  # as in `identify`: language detection alone misjudges recitation
+        raise NotRecitationError(f"not Quran recitation (speech in '{language}', Arabic {p_ar:.0%})")
+    return al, matches, transcript

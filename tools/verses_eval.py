@@ -1,0 +1,131 @@
+"""`make verses`: verse mode on reciters5's verse recordings (230 MP3s, five reciters, QUL word
+timings), printing the numbers the README's "Verse mode (checker)" section quotes.
+
+    PYTHONPATH=. python tools/verses_eval.py [--model tajweed4] [--limit N] [--out reports/verses]
+
+(a) identification from the audio alone: top-1 / top-5 (a file counts when its verse alone is the
+    candidate, not a run that holds it); (b) word onsets of the true verse's
+    alignment against QUL's (median, 90th percentile, share within 0.2 / 0.4 s), for all words and
+    for the site words; (c) per-site outcome with the verse named by its file name (sites judged by
+    `--model`: the shipped bundle heard these five reciters, so its score here flatters it);
+    (d) seconds per verse (identify; align + judge).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tajweed_desktop.core.audio.decode import decode_bounded  # noqa: E402
+from tajweed_desktop.core.audio.formats import SAMPLE_RATE  # noqa: E402
+from tajweed_desktop.core.audio.recording import recording_from_array  # noqa: E402
+from tajweed_desktop.core.checking.verses import judge_sites  # noqa: E402
+from tajweed_desktop.core.model.ensemble import Ensemble  # noqa: E402
+from tajweed_desktop.core.model.paths import bundled_models_dir  # noqa: E402
+from tajweed_desktop.core.model.transcriber import Transcriber  # noqa: E402
+from tajweed_desktop.core.quran import identify as ident  # noqa: E402
+from tajweed_desktop.core.quran import words as qwords  # noqa: E402
+from tajweed_desktop.core.quran.alignment import align_verses  # noqa: E402
+
+DATA = Path(os.environ.get("TAJWEED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="tajweed4")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N files (0: all)")
+    ap.add_argument("--out", default="reports/verses")
+    args = ap.parse_args()
+    root = DATA / "reciters5"
+    timings: dict = {}
+    for r in csv.DictReader(open(root / "word_timings.csv", encoding="utf-8")):
+        timings.setdefault((r["reciter"], int(r["surah"]), int(r["ayah"])), {})[int(r["word"])] = int(r["start_ms"]) / 1000
+    files = sorted(root.glob("verses/*/*.mp3"))
+    if args.limit:
+        files = files[:: max(1, len(files) // args.limit)][: args.limit]
+    model = Path(args.model) if Path(args.model).exists() else bundled_models_dir() / args.model
+    ens = Ensemble.from_path(model, device="cpu")
+    tr = Transcriber(ens.encoder)
+    ident.verse_index()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    top1 = top5 = 0
+    word_err, site_err, skipped = [], [], []
+    outcomes: dict[str, int] = {}
+    t_ident, t_judge = [], []
+    site_rows = []
+    for f in files:
+        reciter, s, a = f.parent.name, int(f.stem[:3]), int(f.stem[3:])
+        raw, rate, ch = decode_bounded(f)
+        rec = recording_from_array(raw, SAMPLE_RATE, f, ch, original_rate=rate)
+        t0 = time.perf_counter()
+        try:
+            found = ident.identify(tr, rec.samples)
+            labels = [(c.surah, c.first_ayah, c.last_ayah) for c in found.candidates]
+            transcript = found.transcript
+        except ident.NotRecitationError as exc:  # counted as a miss, and the file still aligned and judged
+            print(f"{reciter}/{f.name}: {exc}", flush=True)
+            found, labels, transcript = None, [], None
+        t_ident.append(time.perf_counter() - t0)
+        top1 += labels[:1] == [(s, a, a)]
+        top5 += (s, a, a) in labels
+        t0 = time.perf_counter()
+        al = align_verses(tr, rec.samples, s, a, transcript=transcript)
+        sites = judge_sites(ens, raw, rec, al)
+        t_judge.append(time.perf_counter() - t0)
+        q = timings.get((reciter, s, a), {})
+        if len(q) != len(qwords.verse_words(s, a)):
+            skipped.append(f"{reciter}/{f.name}")  # QUL numbers this verse's words otherwise
+        else:
+            site_words = {st.site for st in sites}
+            for w in al.verse_words(a):
+                e = abs(w.start - q[w.word])
+                word_err.append(e)
+                if w.word in site_words:
+                    site_err.append(e)
+        for st in sites:
+            outcomes[st.outcome] = outcomes.get(st.outcome, 0) + 1
+            p = st.prediction
+            site_rows.append({"file": f"{reciter}/{f.name}", "surah": s, "ayah": a, "site": st.site, "expected": st.expected,
+                              "heard": p.top_rule if p else "", "confidence": round(p.confidence, 4) if p else "",
+                              "uncertain": p.uncertain if p else "", "outcome": st.outcome})
+        best = found.candidates[0] if found and found.candidates else None
+        print(f"{reciter}/{f.name}: {best.label if best else '-'} {best.score if best else 0:.3f} "
+              f"{'ok' if labels[:1] == [(s, a, a)] else 'MISS'}  sites {[st.outcome for st in sites]}", flush=True)
+    n = len(files)
+    we, se = np.array(word_err), np.array(site_err)
+    judged = [r for r in site_rows if r["outcome"] in ("as expected", "not yet")]
+    heard = [r for r in site_rows if r["heard"]]
+    summary = {
+        "files": n, "model": args.model,
+        "identification_top1": round(top1 / n, 3), "identification_top5": round(top5 / n, 3),
+        "onset_words": len(we), "onset_median_s": round(float(np.median(we)), 3),
+        "onset_p90_s": round(float(np.percentile(we, 90)), 3),
+        "onset_within_0.2s": round(float(np.mean(we <= 0.2)), 3), "onset_within_0.4s": round(float(np.mean(we <= 0.4)), 3),
+        "site_onset_median_s": round(float(np.median(se)), 3), "site_onset_p90_s": round(float(np.percentile(se, 90)), 3),
+        "verses_left_out_of_onsets": skipped,
+        "sites": len(site_rows), "outcomes": outcomes,
+        "top_rule_is_text_rule": round(sum(r["heard"] == r["expected"] for r in heard) / max(1, len(heard)), 3),
+        "as_expected_among_sure": round(sum(r["outcome"] == "as expected" for r in judged) / max(1, len(judged)), 3),
+        "seconds_identify_median": round(float(np.median(t_ident)), 2),
+        "seconds_align_and_judge_median": round(float(np.median(t_judge)), 2),
+    }
+    with open(out / f"sites-{Path(args.model).name}.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(site_rows[0]))
+        w.writeheader()
+        w.writerows(site_rows)
+    (out / f"summary-{Path(args.model).name}.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
