@@ -10,7 +10,7 @@ its own recording and let the bundle judge it. Outcomes per site: `as expected`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

@@ -13,7 +13,6 @@ it sounds like a verse the learner names.
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections import Counter

@@ -10,41 +10,23 @@ from functools import lru_cache
 
 from tajweed_desktop.core.quran import text
 
-# Tanzil's text carries the Basmala on verse 1 of every surah but 1 (where it is verse 1) and 9
-BASMALA_WORDS = 4
+# Tanzil's text carries the Basmala on verse 1 of every surah but 1 (where it is verse 1) and 9;
+# text.verse_text leaves it out, so a verse's words are numbered as the site table and QUL number them
 
 
 def has_basmala(surah: int, ayah: int) -> bool:
     return ayah == 1 and surah not in (1, 9)
 
 
-@lru_cache(maxsize=None)
-def _tokens(surah: int, ayah: int) -> tuple[str, ...]:
-    """The verse split on spaces (not the hair space inside a word), marks that stand alone left
-    out, a piece that begins with a combining mark (e.g. "صِرَ ٰ⁠طَ", where
-    the text has a space before the small alef) joined to the word before it."""
-    out: list[str] = []
-    for piece in text.verse_text(surah, ayah).split(" "):
-        if not piece or all(unicodedata.category(c)[0] != "L" for c in piece):
-            continue  # a mark standing alone (۞ at a hizb quarter, ۩ at a prostration)
-        if out and unicodedata.category(piece[0]) == "Mn":
-            out[-1] = out[-1] + " " + piece
-        else:
-            out.append(piece)
-    return tuple(out)
-
-
 def basmala() -> tuple[str, ...]:
-    return _tokens(1, 1)
+    return verse_words(1, 1)
 
 
+@lru_cache(maxsize=None)
 def verse_words(surah: int, ayah: int) -> tuple[str, ...]:
     """The words of the verse, word 1 first, numbered as the site table and QUL number them
-    (without the Basmala that the text carries on verse 1)."""
-    words = _tokens(surah, ayah)
-    if has_basmala(surah, ayah) and [plain(w) for w in words[:BASMALA_WORDS]] == [plain(w) for w in basmala()]:
-        words = words[BASMALA_WORDS:]
-    return words
+    (without the Basmala that the text carries on verse 1): `text.words`, kept as a tuple."""
+    return tuple(text.words(surah, ayah))
 
 
 _DROP = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u08d3-\u08ff\u0640\u200c-\u200f\u2060\u06e5\u06e6]")
