@@ -13,7 +13,7 @@ from tajweed_desktop.core.bundle import ONNX_FILE
 from tajweed_desktop.core.ensemble import BF16_PROBABILITY_BOUND, Ensemble, plan_heads
 from tajweed_desktop.core.errors import BundleError
 from tajweed_desktop.core.model import fold_batchnorm, fold_models
-from tajweed_desktop.core.torch_heads import resolve_device
+from tajweed_desktop.core.devices import resolve_device
 from tajweed_desktop.core.paths import bundled_models_dir
 from tests.conftest import LABELS4, DATA, need_data, voice
 
