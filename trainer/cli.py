@@ -119,11 +119,12 @@ def _load(args, progress: bool = True) -> data_mod.Dataset:
 def _context(args, argv: list[str]) -> tuple[Recipe, str, dict]:
     """The recipe, the data source and the report context of a `train` command line.
 
-    The command recorded is the whole run's: `--fold K` is dropped, so it reproduces every fold.
+    The command recorded is the whole run's: `--fold K` (and `--fresh`) is dropped, so it reproduces every fold.
     """
     recipe = load_recipe(args.recipe).with_overrides(epochs=args.epochs)
     source = " + ".join(map(str, args.data)) if args.data is not None else f"kaggle:{args.kaggle}"
-    whole = [a for i, a in enumerate(argv) if a != "--fold" and (i == 0 or argv[i - 1] != "--fold")]
+    whole = [a for i, a in enumerate(argv)
+             if a not in ("--fold", "--fresh") and (i == 0 or argv[i - 1] != "--fold")]
     context = {"data": source, "strategy": args.split, "recipe": recipe.to_dict(), "seed": args.seed,
                "command": "python -m trainer " + shlex.join(whole)}
     return recipe, source, context
