@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -29,6 +30,60 @@ from .metrics import (
     sure_verdicts,
     threshold_for_precision,
 )
+
+class PerVoice(TypedDict):
+    clips: int
+    sure: int
+    accuracy_when_sure: float | None
+    ece: float
+
+
+class Setting(TypedDict):
+    """One temperature-and-threshold setting measured on the nested predictions."""
+
+    ece: float
+    accuracy: float
+    sure: int
+    accuracy_when_sure: float | None
+    share_uncertain: float
+    per_voice: dict[str, PerVoice]
+
+
+class Measured(TypedDict):
+    """The card's `calibration.measured` (what `shipped_measurement` returns); `cross_fitted` also
+    holds a `note` (str)."""
+
+    method: str
+    run: str
+    command: str
+    data_fingerprint: str
+    recipe: str
+    recipe_sha256: str
+    clips: int
+    voices: list[str]
+    folds_per_voice: int
+    ece_bins: int
+    temperature: float
+    min_confidence: float
+    min_agreement: float
+    min_active_seconds: float
+    at_shipped: Setting
+    cross_fitted: Setting
+
+
+class Fitted(TypedDict):
+    """The card's `calibration.fitted`: what the temperature and threshold were fitted on."""
+
+    run: str
+    split: str
+    data_fingerprint: str
+    recipe: str
+    recipe_sha256: str
+    clips: int
+    models: str
+    command: str
+    # from a leave-one-voice-out run also: voices: list[str]
+
 
 LEAVE_ONE_VOICE_OUT = "leave-one-voice-out"
 SPLIT_KINDS = {"stratified": "stratified", "grouped": "grouped-by-reciter", "voices": LEAVE_ONE_VOICE_OUT,
@@ -162,7 +217,7 @@ def read_report(run_dir: Path) -> dict:
 
 def shipped_measurement(fold_logits: np.ndarray, targets: np.ndarray, voices: list[str], active: np.ndarray,
                         shipped: dict, cross_fitted: dict[str, dict], run: str, command: str,
-                        fingerprint: str, recipe: dict) -> dict:
+                        fingerprint: str, recipe: dict) -> Measured:
     """The card's `calibration.measured`: the bundle's verdict rule (mean of the fold models'
     softmax, the confidence, agreement and sound thresholds) on voices its models never heard.
     `fold_logits` (folds, n, rules): each clip scored by the ensemble trained without its voice.
