@@ -11,9 +11,10 @@ import shutil
 import pytest
 
 from tajweed_desktop.cli import main
-from tajweed_desktop.core.audio.files import find_audio_files
 from tajweed_desktop.core.checking.batch import check_files
 from tajweed_desktop.core.model.ensemble import Ensemble
+from tajweed_desktop.core.audio.files import find_audio_files
+from tests.conftest import need_data
 from tests.hostile_corpus import add_special_files, make_corpus, make_hour_long
 
 
@@ -83,12 +84,15 @@ def test_trainer_reports_and_leaves_out_every_bad_file(tmp_path):
     expect = make_corpus(root / "ikhfa", special=False)
     shutil.rmtree(root / "ikhfa" / "x.wav")
     (root / "ikhfa" / "loop").unlink()
-    shutil.copytree(root / "ikhfa", root / "izhar")  # copytree would refuse the pipe and the socket
+    # the second rule gets the bad files only (the same good audio under two rules would be left
+    # out as contradictory labels) and one real recording of its own
+    shutil.copytree(root / "ikhfa", root / "izhar", ignore=lambda d, names: [n for n in names if expect.get(n) == "ok"])
+    shutil.copy(need_data("tajweed4", "train", "131.wav"), root / "izhar" / "real.wav")
     for rule in ("ikhfa", "izhar"):
         expect.update(add_special_files(root / rule))
     ds = load_dataset(root, show_progress=False)
     kept = sorted(it.path.name for it in ds.items)
-    assert kept == sorted([n for n, w in expect.items() if w == "ok"] * 2)
+    assert kept == sorted([n for n, w in expect.items() if w == "ok"] + ["real.wav"])
     skipped = {(p.parent.name, p.name): msg for p, msg in ds.skipped}
     assert len(skipped) == 2 * sum(w != "ok" for w in expect.values())
     for (rule, name), msg in skipped.items():

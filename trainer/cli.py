@@ -9,15 +9,17 @@ import shlex
 import sys
 from pathlib import Path
 
-import numpy as np
 
+from tajweed_desktop.core.model.devices import DEVICE_CHOICES
 from tajweed_desktop.core.common.errors import TajweedError
 
 from . import data as data_mod
-from .folds import STRATEGIES, SplitError, check_strategy
+from . import runfolder
+from .folds import SplitError, check_strategy
+from .evaluate import cmd_evaluate, cmd_export_onnx
 from .recipe import Recipe, RecipeError, load_recipe, recipe_names
 
-COMMANDS = ("train", "resume", "assemble", "evaluate", "export-onnx")
+COMMANDS = ("train", "resume", "assemble", "evaluate", "export-onnx", "nested")
 
 
 class UsageError(Exception):
@@ -49,15 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--fold", type=int, help="train only this fold (1-based); assemble the bundle later")
     t.add_argument("--epochs", type=int, help="override the recipe's epochs")
     t.add_argument("--seed", type=int, default=42)
-    t.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    _run_args(t)
     t.add_argument("--run-dir", type=Path, help="where checkpoints and the report go (default runs/<data>-<split>-<recipe>)")
     t.add_argument("--export", type=Path, help="write the finished bundle here (for example assets/models/tajweed4)")
     t.add_argument("--calibrate-on", type=Path, metavar="RUN_DIR",
-                   help="take the bundle's temperature and uncertainty threshold from this finished --split voices "
-                        "run (predictions for voices never heard) instead of this run's own folds")
-    t.add_argument("--feature-cache", type=Path, default=Path("runs") / "feature-cache", metavar="DIR",
-                   help="where front-end recipes keep each clip's encoder frames (default runs/feature-cache)")
-    t.add_argument("--no-progress", action="store_true")
+                   help="take the bundle's temperature and uncertainty threshold from this finished leave-one-voice-out "
+                        "run (--split voices) of the same data and recipe, instead of this run's own folds")
+
+    n = sub.add_parser("nested", help="the calibration of what ships on voices it never heard: for each voice, the "
+                                      "bundle's folds trained without it score it")
+    _source_args(n)
+    n.add_argument("--recipe", default="frames", help="the bundle's recipe")
+    n.add_argument("--folds", type=int, default=5, help="fold models per voice, as in the bundle")
+    n.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    n.add_argument("--seed", type=int, default=42)
+    _run_args(n)
+    n.add_argument("--calibrate-on", type=Path, metavar="RUN_DIR", required=True,
+                   help="the leave-one-voice-out run the bundle's temperature and threshold come from")
+    n.add_argument("--run-dir", type=Path, required=True)
+    n.add_argument("--card", type=Path, metavar="BUNDLE",
+                   help="measure at this bundle's temperature and thresholds and add the result to its card's "
+                        "calibration record (nothing else in the bundle changes)")
 
     r = sub.add_parser("resume", help="continue an interrupted run with its saved arguments")
     r.add_argument("run_dir", type=Path)
@@ -70,13 +84,23 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="metrics of a bundle on any labelled folder")
     e.add_argument("--model", type=Path, required=True)
     _source_args(e)
-    e.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    e.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
     x = sub.add_parser("export-onnx", help="add ONNX heads (what the app runs without torch) to bundles "
                                            "written before they existed; weights and card otherwise unchanged")
     x.add_argument("bundles", type=Path, nargs="+")
     return ap
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    p.add_argument("--feature-cache", type=Path, default=Path("runs") / "feature-cache", metavar="DIR",
+                   help="where front-end recipes keep each clip's encoder frames (default runs/feature-cache)")
+    p.add_argument("--fresh", action="store_true",
+                   help="start the run folder afresh (its earlier folds, split and report are removed) when it holds "
+                        "a run of another recipe, data, split or preparation; without it such a folder is refused")
+    p.add_argument("--no-progress", action="store_true")
 
 
 def _data_paths(args) -> list[Path]:
@@ -95,14 +119,26 @@ def _load(args, progress: bool = True) -> data_mod.Dataset:
 def _context(args, argv: list[str]) -> tuple[Recipe, str, dict]:
     """The recipe, the data source and the report context of a `train` command line.
 
-    The command recorded is the whole run's: `--fold K` is dropped, so it reproduces every fold.
+    The command recorded is the whole run's: `--fold K` (and `--fresh`) is dropped, so it reproduces every fold.
     """
     recipe = load_recipe(args.recipe).with_overrides(epochs=args.epochs)
     source = " + ".join(map(str, args.data)) if args.data is not None else f"kaggle:{args.kaggle}"
-    whole = [a for i, a in enumerate(argv) if a != "--fold" and (i == 0 or argv[i - 1] != "--fold")]
+    whole = [a for i, a in enumerate(argv)
+             if a not in ("--fold", "--fresh") and (i == 0 or argv[i - 1] != "--fold")]
     context = {"data": source, "strategy": args.split, "recipe": recipe.to_dict(), "seed": args.seed,
                "command": "python -m trainer " + shlex.join(whole)}
     return recipe, source, context
+
+
+def check_calibration_source(run_dir: Path, recipe: str, epochs: int | None) -> None:
+    """What `--calibrate-on` needs that can be read before decoding: a leave-one-voice-out run of
+    this recipe (the labels and the data's fingerprint are checked once the data is loaded)."""
+    from .calibration import CalibrationSourceError, from_voices_run
+
+    try:
+        from_voices_run(run_dir, None, None, load_recipe(recipe).with_overrides(epochs=epochs).to_dict())
+    except CalibrationSourceError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_train_args(args) -> None:
@@ -126,22 +162,26 @@ def check_train_args(args) -> None:
         n_folds = len(set(groups)) if args.split == "voices" else 1 if args.split.startswith("holdout:") else args.folds
     else:
         n_folds = args.folds
-    if args.calibrate_on is not None and not (args.calibrate_on / "report" / "metrics.json").is_file():
-        raise UsageError(f"--calibrate-on {args.calibrate_on}: no finished run there (report/metrics.json is missing)")
+    if args.calibrate_on is not None:
+        check_calibration_source(args.calibrate_on, args.recipe, args.epochs)
     if args.fold is not None and not 1 <= args.fold <= n_folds:
         raise UsageError(f"--fold must be between 1 and {n_folds} for this split, not {args.fold}")
 
 
 def cmd_train(args, argv: list[str]) -> int:
+    from .calibration import from_voices_run
     from .pipeline import export_bundle, finished_results, report, train_all
 
     check_train_args(args)
     recipe, source, context = _context(args, argv)
     ds = _load(args, not args.no_progress)
+    if args.calibrate_on is not None:  # refused now, not after the training
+        from_voices_run(args.calibrate_on, ds.labels, ds.fingerprint(), recipe.to_dict())
     data_name = "+".join(p.name for p in args.data) if args.data is not None else Path(source).name
     run_dir = args.run_dir or Path("runs") / f"{data_name}-{args.split.replace(':', '-')}-{recipe.name}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "args.json").write_text(json.dumps({"argv": argv}))
+    runfolder.start(run_dir, runfolder.run_record(recipe.to_dict(), ds.fingerprint(), args.split, args.folds, args.seed),
+                    args.fresh)
+    (run_dir / "args.json").write_text(json.dumps({"argv": [a for a in argv if a != "--fresh"]}))
     train_all(ds, recipe, run_dir, args.split, args.folds, args.seed, args.fold, args.device, not args.no_progress,
               args.feature_cache)
     if args.fold is not None:
@@ -152,6 +192,31 @@ def cmd_train(args, argv: list[str]) -> int:
     if args.export:
         export_bundle(ds, finished_results(run_dir), m, run_dir, args.export, args.export.name, args.calibrate_on)
         print(f"bundle written to {args.export}")
+    return 0
+
+
+def cmd_nested(args, argv: list[str]) -> int:
+    from .nested import run_nested
+
+    try:
+        load_recipe(args.recipe)
+    except RecipeError as exc:
+        raise UsageError(str(exc)) from None
+    if args.folds < 2:
+        raise UsageError(f"--folds must be at least 2, not {args.folds}")
+    check_calibration_source(args.calibrate_on, args.recipe, args.epochs)
+    if args.card is not None and not (args.card / "model.json").is_file():
+        raise UsageError(f"--card {args.card}: not a bundle (no model.json)")
+    recipe = load_recipe(args.recipe).with_overrides(epochs=args.epochs)
+    ds = _load(args, not args.no_progress)
+    r = run_nested(ds, recipe, args.run_dir, args.calibrate_on, args.folds, args.seed, args.device,
+                   not args.no_progress, args.feature_cache, args.fresh, args.card,
+                   "python -m trainer " + shlex.join(a for a in argv if a != "--fresh"))
+    for name, m in (("card's temperature and threshold", r["at_shipped"]), ("fitted without each voice", r["cross_fitted"])):
+        acc = "n/a" if m["accuracy_when_sure"] is None else f"{m['accuracy_when_sure']:.3f}"
+        print(f"{name}: ECE {m['ece']:.3f}, accuracy {m['accuracy']:.3f}, right among sure verdicts {acc} "
+              f"({m['share_uncertain']:.0%} uncertain)")
+    print(f"report in {args.run_dir / 'report'}" + (f"; card {args.card / 'model.json'} updated" if args.card else ""))
     return 0
 
 
@@ -180,68 +245,16 @@ def cmd_assemble(args) -> int:
 
     saved = json.loads((args.run_dir / "args.json").read_text())["argv"]
     targs = build_parser().parse_args(saved)
-    _, _, context = _context(targs, saved)
+    recipe, _, context = _context(targs, saved)
     ds = _load(targs)
+    runfolder.check(args.run_dir, runfolder.run_record(recipe.to_dict(), ds.fingerprint(), targs.split, targs.folds,
+                                                       targs.seed))
     results = finished_results(args.run_dir)
     m = report(ds, results, args.run_dir, context, targs.seed)
     _print_summary(m, args.run_dir)
     export_bundle(ds, results, m, args.run_dir, args.export, args.export.name, args.calibrate_on)
     print(f"bundle written to {args.export}")
     return 0
-
-
-def cmd_evaluate(args) -> int:
-    from tajweed_desktop.core.model.ensemble import Ensemble
-
-    from .metrics import classification_scores
-
-    ens = Ensemble.from_path(args.model, device=args.device)
-    ds = _load(args)
-    unknown = sorted(set(ds.labels) - set(ens.labels))
-    if unknown:
-        raise SystemExit(f"{args.model}: the bundle does not know the rule(s) {', '.join(unknown)}")
-    seen = training_overlap(ens.bundle.card.to_dict(), ds)
-    if seen:
-        print(f"warning: {seen} of {len(ds.items)} clips were in this bundle's own training data: "
-              "these scores say how well it fits them, not how it does on new recordings", file=sys.stderr, flush=True)
-    y = np.array([ens.labels.index(it.label) for it in ds.items])
-    analyses = ens.analyse_many(ds.recordings)
-    preds = np.array([a.clip.top_index for a in analyses])
-    sure = np.array([not a.clip.uncertain for a in analyses])
-    m = classification_scores(preds, y, len(ens.labels))
-    m["labels"] = list(ens.labels)
-    m["clips_in_training_data"] = seen
-    m["sure"] = int(sure.sum())
-    m["accuracy_when_sure"] = float((preds == y)[sure].mean()) if sure.any() else None
-    m["share_uncertain"] = float(1 - sure.mean())
-    if args.json:
-        print(json.dumps(m, indent=2))
-    else:
-        when_sure = "n/a" if m["accuracy_when_sure"] is None else f"{m['accuracy_when_sure']:.3f}"
-        print(f"macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f} on {len(y)} clips; "
-              f"not marked uncertain: {m['sure']} ({when_sure} right), uncertain: {m['share_uncertain']:.0%}")
-        for lab, f in zip(ens.labels, m["per_rule_f1"]):
-            print(f"  {lab:24s} F1 {f:.3f}")
-    return 0
-
-
-def cmd_export_onnx(args) -> int:
-    from tajweed_desktop.core.model.onnx_export import export_bundle_heads
-
-    for path in args.bundles:
-        b = export_bundle_heads(path)
-        print(f"{path}: {b.onnx_path.name} written, sha256 {b.card.heads_onnx.sha256[:16]}…")
-    return 0
-
-
-def training_overlap(card: dict, ds: data_mod.Dataset) -> int:
-    """How many of these clips (by content) the bundle was trained on: from the card's clip
-    hashes, or, for older cards, the whole data set's fingerprint."""
-    td = card.get("training_data", {})
-    known = set(td.get("clip_sha256_prefixes", []))
-    if known:
-        return sum(h[: len(next(iter(known)))] in known for h in ds.content_hashes())
-    return len(ds.items) if td.get("fingerprint_sha256") == ds.fingerprint() else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,9 +270,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_resume(args)
         if args.command == "assemble":
             return cmd_assemble(args)
+        if args.command == "nested":
+            return cmd_nested(args, argv)
         if args.command == "export-onnx":
             return cmd_export_onnx(args)
-        return cmd_evaluate(args)
+        return cmd_evaluate(args, _load)
     except UsageError as exc:
         print(f"python -m trainer {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,9 @@ from tajweed_desktop.core.audio.recording import Recording, load_or_reason
 from tajweed_desktop.core.common.errors import TajweedError
 from tajweed_desktop.core.common.hashing import sha256_of
 
+from . import duplicates
+from .words import spoken_context
+
 log = logging.getLogger(__name__)
 
 DEFAULT_KAGGLE_HANDLE = "mohammad2012191/tajweed-dataset"
@@ -37,7 +40,7 @@ class Item:
     label: str
     group: str  # the reciter, or UNKNOWN_GROUP
     root: Path | None = None  # the data folder it was listed from
-    context: str | None = None  # "surah:ayah:word" where the data names the words recited
+    context: str | None = None  # the words recited (`words.spoken_context`) where the data names them
 
     @property
     def key(self) -> str:
@@ -57,6 +60,7 @@ class Dataset:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
     _hashes: list[str] | None = field(default=None, init=False, repr=False)
+    _fingerprints: list | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.roots:
@@ -85,6 +89,17 @@ class Dataset:
         if self._hashes is None:  # read once: the split, the fingerprint and the card all need them
             self._hashes = [sha256_of(it.path) for it in self.items]
         return self._hashes
+
+    def audio_fingerprints(self) -> list:
+        """Each clip's short fingerprint of its prepared samples (`duplicates.fingerprint`)."""
+        if self._fingerprints is None:
+            self._fingerprints = [duplicates.fingerprint(r) for r in self.recordings]
+        return self._fingerprints
+
+    def same_audio(self) -> list[int]:
+        """A group id per clip, shared by clips that are the same audio: byte-identical, or
+        another encoding of it (found by fingerprint). The split keeps each group in one fold."""
+        return duplicates.same_audio_groups(self.audio_fingerprints(), self.content_hashes())
 
     def fingerprint(self) -> str:
         """sha256 over every kept file's relative path, label and content."""
@@ -121,7 +136,10 @@ def list_kaggle(root: Path) -> list[Item]:
         for row in reader:  # unknown extra columns (such as `source`) are ignored
             group = (row.get("sheikh_name") or "").strip() or UNKNOWN_GROUP
             where = [(row.get(k) or "").strip() for k in ("surah", "ayah", "word")]
-            context = ":".join(where) if all(where) else None
+            context = None
+            if all(where) and all(w.isdigit() for w in where):  # the words recited, not their place
+                context = spoken_context(*map(int, where), (row.get("token") or "").strip(),
+                                         (row.get("next_token") or "").strip())
             items.append(Item(root / "train" / f"{row['id'].strip()}.wav", row["label_name"].strip(), group, root, context))
     return items
 
@@ -167,7 +185,37 @@ def load_dataset(root: str | Path, show_progress: bool = True) -> Dataset:
     labels = sorted({it.label for it in items})
     if len(labels) < 2:
         raise DataError(f"{root}: only one rule ({labels[0]}); at least two are needed")
-    return Dataset(root, layout, labels, items, recordings, skipped)
+    return drop_contradictions(Dataset(root, layout, labels, items, recordings, skipped))
+
+
+def drop_contradictions(ds: Dataset) -> Dataset:
+    """Leave out every copy of audio that the data labels with two different rules (rules14 holds
+    three byte-identical clips labelled both izhar and mad_asli): which label is right cannot be
+    told from the data, and a model scored on one copy after training on the other would be
+    marked wrong for having learnt the data. Reported like any clip left out."""
+    groups = ds.same_audio()
+    labels_of: dict[int, set[str]] = {}
+    for g, it in zip(groups, ds.items):
+        labels_of.setdefault(g, set()).add(it.label)
+    bad = {g for g, labs in labels_of.items() if len(labs) > 1}
+    if not bad:
+        return ds
+    keep = [i for i, g in enumerate(groups) if g not in bad]
+    names = {g: [ds.items[i] for i, h in enumerate(groups) if h == g] for g in bad}
+    skipped = list(ds.skipped)
+    for i, g in enumerate(groups):
+        if g in bad:
+            others = ", ".join(f"{o.path.name} ({o.label})" for o in names[g] if o is not ds.items[i])
+            skipped.append((ds.items[i].path, f"{ds.items[i].path}: the same audio as {others} but labelled "
+                                              f"{ds.items[i].label}: every copy left out"))
+            log.warning("left out %s", skipped[-1][1])
+    out = Dataset(ds.root, ds.layout, sorted({ds.items[i].label for i in keep}), [ds.items[i] for i in keep],
+                  [ds.recordings[i] for i in keep], skipped, ds.roots)
+    if ds._hashes is not None:
+        out._hashes = [ds._hashes[i] for i in keep]
+    if ds._fingerprints is not None:
+        out._fingerprints = [ds._fingerprints[i] for i in keep]
+    return out
 
 
 def load_datasets(roots: list[str | Path], show_progress: bool = True) -> Dataset:
@@ -179,7 +227,7 @@ def load_datasets(roots: list[str | Path], show_progress: bool = True) -> Datase
     if len(set(names)) != len(names):
         raise DataError(f"data folders must have distinct names to tell their clips apart: {', '.join(names)}")
     items = [it for p in parts for it in p.items]
-    return Dataset(
+    joined = Dataset(
         parts[0].root,
         "+".join(sorted({p.layout for p in parts})),
         sorted({it.label for it in items}),
@@ -188,6 +236,9 @@ def load_datasets(roots: list[str | Path], show_progress: bool = True) -> Datase
         [s for p in parts for s in p.skipped],
         [p.root for p in parts],
     )
+    joined._hashes = [h for p in parts for h in p.content_hashes()]
+    joined._fingerprints = [f for p in parts for f in p.audio_fingerprints()]
+    return drop_contradictions(joined)
 
 
 def kaggle_dataset_path(handle: str = DEFAULT_KAGGLE_HANDLE) -> Path:

@@ -10,6 +10,8 @@ by the clip's own content, so they (and their cache entries) are the same in eve
 from __future__ import annotations
 
 import hashlib
+import inspect
+import json
 import logging
 from pathlib import Path
 
@@ -18,9 +20,12 @@ import torch
 from tqdm import tqdm
 
 from tajweed_desktop.core.audio.clips import model_clip
+from tajweed_desktop.core.audio.levels import NORMALISATION
 from tajweed_desktop.core.audio.recording import Recording
-from tajweed_desktop.core.common.atomic import atomic_path
 from tajweed_desktop.core.model import frontend
+
+from tajweed_desktop.core.model import logmel
+from tajweed_desktop.core.common.atomic import atomic_path
 
 from .augment import AugmentConfig, augment
 
@@ -49,12 +54,35 @@ def clip_variants(rec: Recording, cfg: AugmentConfig, n_variants: int) -> list[t
     return out
 
 
+def frames_version() -> dict:
+    """Everything besides a clip's own samples that changes the frames encoded from it: the front
+    end (weights, runtime and its version, compute type, padding length, frame count), the
+    log-mel code and the padding code (their source), and the preparation (the card's
+    normalisation record, which names the code version of the level, voice detector and trim).
+    A change to any of them gives the cache a new folder, so stale frames are never read."""
+    return {
+        "front_end": frontend.spec(),
+        "log_mel_source_sha256": hashlib.sha256(inspect.getsource(logmel).encode()).hexdigest(),
+        "padding_source_sha256": hashlib.sha256(inspect.getsource(frontend.pad_clips).encode()).hexdigest(),
+        "preparation": NORMALISATION,
+    }
+
+
+def frames_key(version: dict | None = None) -> str:
+    """The cache folder's name: the front end's name and a digest of `frames_version()`."""
+    blob = json.dumps(frames_version() if version is None else version, sort_keys=True).encode()
+    return f"{frontend.NAME}-{hashlib.sha256(blob).hexdigest()[:16]}"
+
+
 class FrameCache:
-    """Encoder frames per clip, one .npy file per clip content under a folder named after the
-    encoder's weights (so frames of other weights are never mixed in)."""
+    """Encoder frames per clip, one .npy file per clip content under a folder named after
+    everything else that changes them (`frames_key`), which also holds that record as
+    `version.json`, so frames of another front end, padding, log-mel or preparation are never
+    mixed in."""
 
     def __init__(self, folder: Path = DEFAULT_CACHE, encoder: frontend.WhisperEncoder | None = None):
-        self.folder = Path(folder) / f"{frontend.NAME}-{frontend.WEIGHTS_SHA256[:12]}-{frontend.FRAMES}"
+        self.version = frames_version()
+        self.folder = Path(folder) / frames_key(self.version)
         self._encoder = encoder
 
     @property
@@ -77,6 +105,10 @@ class FrameCache:
                 out[i] = np.load(path)
             except (OSError, ValueError):  # not cached yet, or a damaged entry: encode again
                 missing.append(i)
+        if missing and not (self.folder / "version.json").exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with atomic_path(self.folder / "version.json") as tmp:
+                tmp.write_text(json.dumps(self.version, indent=1, sort_keys=True))
         bar = tqdm(total=len(missing), desc="encoding", unit="clip", disable=not progress, leave=False)
         for start in range(0, len(missing), batch):
             ids = missing[start : start + batch]

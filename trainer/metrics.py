@@ -1,10 +1,28 @@
-"""Scores: macro-F1 (torchmetrics, as in the notebook), per-rule F1, confusion, calibration."""
+"""Scores: macro-F1 (torchmetrics, as in the notebook), per-rule F1, confusion, and the pieces of
+calibration, each written once: the temperature (scipy's bounded scalar minimiser), the
+calibration error (torchmetrics), the reliability bins, the uncertainty threshold, and the
+cross-fitting that gives each voice (or fold) a temperature and threshold fitted on the others.
+`calibration.py` puts them together for the report and the bundle."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from torchmetrics.functional.classification import multiclass_confusion_matrix, multiclass_f1_score
+from scipy.optimize import minimize_scalar
+from torchmetrics.functional.classification import (
+    multiclass_calibration_error,
+    multiclass_confusion_matrix,
+    multiclass_f1_score,
+)
+
+from tajweed_desktop.core.model.ensemble import softmax
+
+ECE_BINS = 10
+TEMPERATURE_BOUNDS = (0.05, 20.0)
+SURE_PRECISION = 0.9  # verdicts not marked uncertain should be right at least this often
+CONFIDENCE_GRID = np.round(np.arange(0.40, 0.995, 0.01), 2)
+
+__all__ = ["softmax"]  # the core's, the one the app applies the temperature with
 
 
 def classification_scores(preds: np.ndarray | list[int], targets: np.ndarray | list[int], n_classes: int) -> dict:
@@ -18,89 +36,40 @@ def classification_scores(preds: np.ndarray | list[int], targets: np.ndarray | l
     }
 
 
-def expected_calibration_error(probs: np.ndarray, targets: np.ndarray, bins: int = 10) -> float:
-    """Weighted mean |accuracy - confidence| over equal-width confidence bins."""
+def expected_calibration_error(probs: np.ndarray, targets: np.ndarray, bins: int = ECE_BINS) -> float:
+    """Weighted mean |accuracy - confidence| over equal-width bins of the top probability."""
+    if len(targets) == 0:
+        return 0.0
+    return float(multiclass_calibration_error(torch.as_tensor(probs, dtype=torch.float64),
+                                              torch.as_tensor(np.asarray(targets), dtype=torch.long),
+                                              num_classes=probs.shape[1], n_bins=bins, norm="l1"))
+
+
+def reliability(probs: np.ndarray, targets: np.ndarray, bins: int = ECE_BINS) -> list[tuple[float, float, int]]:
+    """(mean confidence, accuracy, count) per non-empty bin, for the reliability diagram: the
+    bins `expected_calibration_error` weighs (tests/trainer check the two agree)."""
     conf = probs.max(1)
     correct = probs.argmax(1) == targets
-    edges = np.linspace(0, 1, bins + 1)
-    ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        m = (conf > lo) & (conf <= hi)
-        if m.any():
-            ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
-    return float(ece)
+    # [lo, hi) as torchmetrics bins them (a confidence of exactly 1 gets a bin of its own)
+    which = np.searchsorted(np.linspace(0, 1, bins + 1), conf, side="right") - 1
+    return [(float(conf[which == b].mean()), float(correct[which == b].mean()), int((which == b).sum()))
+            for b in range(bins + 1) if (which == b).any()]
 
 
-def reliability(probs: np.ndarray, targets: np.ndarray, bins: int = 10) -> list[tuple[float, float, int]]:
-    """(mean confidence, accuracy, count) per non-empty bin, for the reliability diagram."""
-    conf = probs.max(1)
-    correct = probs.argmax(1) == targets
-    edges = np.linspace(0, 1, bins + 1)
-    out = []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        m = (conf > lo) & (conf <= hi)
-        if m.any():
-            out.append((float(conf[m].mean()), float(correct[m].mean()), int(m.sum())))
-    return out
+def fit_temperature(logits: np.ndarray, targets: np.ndarray, bounds: tuple[float, float] = TEMPERATURE_BOUNDS) -> float:
+    """The temperature within `bounds` that minimises the negative log-likelihood of `logits`
+    (scipy's bounded scalar minimiser, over log T so both ends are searched alike)."""
+    x = np.asarray(logits, dtype=np.float64)
+    y = np.asarray(targets)
 
+    def nll(log_t: float) -> float:
+        z = x / np.exp(log_t)
+        z = z - z.max(1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y]))
 
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(-1, keepdims=True)
-
-
-def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
-    """The temperature that minimises the negative log-likelihood of out-of-fold logits."""
-    x = torch.as_tensor(logits, dtype=torch.float64)
-    y = torch.as_tensor(targets, dtype=torch.long)
-    log_t = torch.zeros((), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
-
-    def closure():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(x / log_t.exp(), y)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return float(log_t.detach().exp().clamp(0.05, 20.0))
-
-
-def cross_fitted_probabilities(logits: np.ndarray, targets: np.ndarray, units: list[str]) -> tuple[np.ndarray, dict]:
-    """Calibrated probabilities where each unit's clips (a voice, or a fold) get a temperature
-    fitted on the *other* units only, so the calibration error measured on them is not flattered
-    by having fitted on them. Returns (probabilities, temperature per unit)."""
-    units_arr = np.asarray(units)
-    probs = np.empty_like(logits, dtype=np.float64)
-    temps = {}
-    for u in dict.fromkeys(units):
-        mine = units_arr == u
-        t = fit_temperature(logits[~mine], targets[~mine]) if (~mine).any() else 1.0
-        temps[str(u)] = t
-        probs[mine] = softmax(logits[mine], t)
-    return probs, temps
-
-
-def sure_verdicts(probs: np.ndarray, targets: np.ndarray, min_confidence: float) -> dict:
-    """How often a verdict confident enough not to be marked uncertain is right, and how many
-    verdicts are marked uncertain by confidence alone."""
-    conf = probs.max(1)
-    sure = conf >= min_confidence
-    correct = probs.argmax(1) == targets
-    return {
-        "min_confidence": float(min_confidence),
-        "clips": int(len(targets)),
-        "sure": int(sure.sum()),
-        "share_uncertain": float(1 - sure.mean()) if len(targets) else 0.0,
-        "accuracy_when_sure": float(correct[sure].mean()) if sure.any() else None,
-        "accuracy_all": float(correct.mean()) if len(targets) else None,
-    }
-
-
-SURE_PRECISION = 0.9  # verdicts not marked uncertain should be right at least this often
-CONFIDENCE_GRID = np.round(np.arange(0.40, 0.995, 0.01), 2)
+    res = minimize_scalar(nll, bounds=(np.log(bounds[0]), np.log(bounds[1])), method="bounded",
+                          options={"xatol": 1e-6})
+    return float(np.exp(res.x))
 
 
 def threshold_for_precision(probs: np.ndarray, targets: np.ndarray, precision: float = SURE_PRECISION) -> float:
@@ -115,29 +84,48 @@ def threshold_for_precision(probs: np.ndarray, targets: np.ndarray, precision: f
     return float(CONFIDENCE_GRID[-1])
 
 
-def held_out_threshold(logits: np.ndarray, targets: np.ndarray, units: list[str],
-                       precision: float = SURE_PRECISION) -> dict:
-    """The uncertainty threshold measured honestly: for each unit (a voice), temperature and
-    threshold are fitted on the other units' clips only, then applied to its own. Also the
-    threshold fitted on every unit, for a bundle that will meet voices none of them are."""
+def cross_fit(logits: np.ndarray, targets: np.ndarray, units: list[str],
+              precision: float = SURE_PRECISION) -> dict[str, dict]:
+    """For each unit (a voice, or a fold): the temperature and the uncertainty threshold fitted on
+    the *other* units' clips only, so what is measured on its own clips was not fitted on them.
+    {unit: {"temperature", "threshold"}}; a unit with no others gets 1.0 and the grid's top."""
     units_arr = np.asarray(units)
-    sure = np.zeros(len(targets), dtype=bool)
-    correct = logits.argmax(1) == targets
-    per_unit = {}
+    out = {}
     for u in dict.fromkeys(units):
-        mine = units_arr == u
-        if not (~mine).any():
+        others = units_arr != u
+        if not others.any():
+            out[str(u)] = {"temperature": 1.0, "threshold": float(CONFIDENCE_GRID[-1])}
             continue
-        t_cal = fit_temperature(logits[~mine], targets[~mine])
-        thr = threshold_for_precision(softmax(logits[~mine], t_cal), targets[~mine], precision)
-        sure[mine] = softmax(logits[mine], t_cal).max(1) >= thr
-        per_unit[str(u)] = {"threshold": thr, "sure": int(sure[mine].sum()), "clips": int(mine.sum()),
-                            "accuracy_when_sure": float(correct[mine & sure].mean()) if (mine & sure).any() else None}
-    t_all = fit_temperature(logits, targets)
+        t = fit_temperature(logits[others], targets[others])
+        out[str(u)] = {"temperature": t,
+                       "threshold": threshold_for_precision(softmax(logits[others], t), targets[others], precision)}
+    return out
+
+
+def cross_fitted_probabilities(logits: np.ndarray, units: list[str], fits: dict[str, dict]) -> np.ndarray:
+    """Each unit's clips through the softmax at the temperature fitted without them."""
+    units_arr = np.asarray(units)
+    probs = np.empty(logits.shape, dtype=np.float64)
+    for u, fit in fits.items():
+        mine = units_arr == u
+        probs[mine] = softmax(logits[mine], fit["temperature"])
+    return probs
+
+
+def sure_verdicts(probs: np.ndarray, targets: np.ndarray, min_confidence: float | np.ndarray,
+                  agree: np.ndarray | None = None) -> dict:
+    """How often a verdict not marked uncertain is right. `min_confidence` is one threshold or one
+    per clip; `agree` (optional) marks the clips whose fold models agree enough (the ensemble's
+    second rule)."""
+    conf = probs.max(1)
+    sure = conf >= min_confidence
+    if agree is not None:
+        sure &= agree
+    correct = probs.argmax(1) == targets
     return {
-        "target_precision": precision,
-        "per_unit": per_unit,
-        "share_uncertain": float(1 - sure.mean()),
+        "clips": int(len(targets)),
+        "sure": int(sure.sum()),
+        "share_uncertain": float(1 - sure.mean()) if len(targets) else 0.0,
         "accuracy_when_sure": float(correct[sure].mean()) if sure.any() else None,
-        "threshold_all": threshold_for_precision(softmax(logits, t_all), targets, precision),
+        "accuracy_all": float(correct.mean()) if len(targets) else None,
     }

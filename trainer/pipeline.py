@@ -15,8 +15,9 @@ from tajweed_desktop.core.model.onnx_export import heads_onnx
 from tajweed_desktop.core.model.torch_device import resolve_device
 from tajweed_desktop.core.model.networks import FRAME_ARCHITECTURE
 
-from . import baseline
+from . import baseline, calibration, runfolder
 from .data import Dataset
+from .evaluate import write_training_fingerprints
 from .features import DEFAULT_CACHE, FrameCache, variant_frames
 from .folds import make_folds
 from .recipe import Recipe
@@ -36,15 +37,17 @@ def split_summary(ds: Dataset, folds: list[tuple[list[int], list[int]]]) -> str:
 
 
 def prepare_split(ds: Dataset, run_dir: Path, strategy: str, k: int, seed: int) -> list[tuple[list[int], list[int]]]:
-    """Make the split, or reuse the saved one when resuming; refuse a mismatch with the data."""
-    folds = make_folds(ds.targets, ds.groups, k, strategy, seed, ds.contexts, ds.content_hashes())
+    """Make the split, or reuse the saved one when resuming; refuse a mismatch with the data.
+    Clips that are the same audio (byte-identical, or by fingerprint) always share a fold."""
+    folds = make_folds(ds.targets, ds.groups, k, strategy, seed, ds.contexts, ds.same_audio())
     files = [ds.name(it) for it in ds.items]
     saved = run_dir / "folds.json"
     record = {"strategy": strategy, "k": k, "seed": seed,
               "folds": [{"fold": i + 1, "validation": [files[j] for j in va]} for i, (_, va) in enumerate(folds)]}
     if saved.exists():
         if json.loads(saved.read_text()) != record:
-            raise SystemExit(f"{run_dir}: this run folder holds a different split; use a new --run-dir")
+            raise runfolder.RunFolderError(f"{run_dir}: this run folder holds a different split; use a new --run-dir "
+                                           "or --fresh")
     else:
         run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(saved, json.dumps(record, indent=1))
@@ -54,7 +57,9 @@ def prepare_split(ds: Dataset, run_dir: Path, strategy: str, k: int, seed: int) 
 def train_all(
     ds: Dataset, recipe: Recipe, run_dir: Path, strategy: str = "stratified", k: int = 5, seed: int = 42,
     only_fold: int | None = None, device: str = "auto", progress: bool = True, cache_dir: Path = DEFAULT_CACHE,
+    fresh: bool = False,
 ) -> list[FoldResult]:
+    runfolder.start(run_dir, runfolder.run_record(recipe.to_dict(), ds.fingerprint(), strategy, k, seed), fresh)
     folds = prepare_split(ds, run_dir, strategy, k, seed)
     print(split_summary(ds, folds), flush=True)
     dev, note = resolve_device(device)
@@ -104,39 +109,16 @@ def report(ds: Dataset, results: list[FoldResult], run_dir: Path, context: dict,
     return m
 
 
-def held_out_calibration(run_dir: Path, labels: list[str]) -> dict:
-    """Temperature and uncertainty threshold from a run that held voices out (`--split voices`),
-    for a bundle that will meet new voices: fitted on predictions for voices their models never
-    heard, not on the stratified folds, whose voices were all heard in training."""
-    path = run_dir / "report" / "metrics.json"
-    try:
-        m = json.loads(path.read_text())
-    except (OSError, ValueError):
-        raise SystemExit(f"--calibrate-on {run_dir}: no finished report ({path})") from None
-    if m.get("labels") != labels:
-        raise SystemExit(f"--calibrate-on {run_dir}: its rules {m.get('labels')} differ from this run's {labels}")
-    if m.get("held_out_threshold", {}).get("units") != "voices":
-        raise SystemExit(f"--calibrate-on {run_dir}: its validation clips are not held-out voices (use --split voices)")
-    cal, thr = m["calibration"], m["held_out_threshold"]
-    return {
-        "calibration": {"temperature": cal["temperature"], "ece_before": cal["ece_before"], "ece_after": cal["ece_after"],
-                        "ece_after_measured_on": cal["ece_after_measured_on"],
-                        "fitted_on": f"out-of-fold logits of held-out voices: {m['command']}"},
-        "uncertainty": {"min_confidence": thr["threshold_all"],
-                        "min_confidence_source": f"lowest confidence at which {thr['target_precision']:.0%} of "
-                                                 f"held-out-voice verdicts were right: {m['command']}"},
-    }
-
-
 def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path, target: Path, name: str,
                   calibrate_on: Path | None = None) -> Path:
     """Assemble the fold checkpoints into a bundle; it appears at `target` whole or not at all.
 
-    `calibrate_on`: a held-out-voices run whose temperature and threshold the bundle takes."""
+    `calibrate_on`: a leave-one-voice-out run of the same data and recipe whose temperature and
+    threshold the bundle takes (`calibration.from_voices_run` checks it)."""
     states = [fold_state(run_dir / f"fold{r.fold}") for r in results]
-    n = len(ds.labels)
     uses_frames = m["recipe"].get("front_end", "none") != "none"
-    held = held_out_calibration(calibrate_on, ds.labels) if calibrate_on is not None else None
+    cal = (calibration.from_voices_run(calibrate_on, ds.labels, m["fingerprint"], m["recipe"])
+           if calibrate_on is not None else calibration.from_own_folds(m))
     card = bundle_mod.new_card(
         name,
         ds.labels,
@@ -155,14 +137,12 @@ def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path
                        "left_out": len(ds.skipped), "fingerprint_sha256": m["fingerprint"],
                        # which clips it has heard, so `evaluate` can say when it is scored on them
                        "clip_sha256_prefixes": sorted({h[:16] for h in ds.content_hashes()})},
-        calibration=held["calibration"] if held else
-                    {"temperature": m["calibration"]["temperature"],
-                     "ece_before": m["calibration"]["ece_before"], "ece_after": m["calibration"]["ece_after"],
-                     "ece_after_measured_on": m["calibration"]["ece_after_measured_on"]},
-        uncertainty=held["uncertainty"] if held else {"min_confidence": max(0.4, 2.0 / n)},
+        calibration=cal["calibration"],
+        uncertainty=cal["uncertainty"],
         front_end=frontend.spec() if uses_frames else None,
         architecture=FRAME_ARCHITECTURE if uses_frames else None,
     )
+    write_training_fingerprints(ds, run_dir / "report")
     # the heads the app runs without torch, exported from the very states written beside them
     return bundle_mod.save_bundle(target, card, states, report_dir=run_dir / "report",
                                   heads_onnx=heads_onnx(card, states))

@@ -17,26 +17,13 @@ import numpy as np  # noqa: E402
 from tajweed_desktop.core.common.atomic import atomic_write_text  # noqa: E402
 
 from .data import Dataset  # noqa: E402
-from .metrics import (  # noqa: E402
-    classification_scores,
-    cross_fitted_probabilities,
-    expected_calibration_error,
-    fit_temperature,
-    held_out_threshold,
-    reliability,
-    softmax,
-    sure_verdicts,
-)
+from .calibration import default_min_confidence, out_of_fold, split_record  # noqa: E402
+from .metrics import classification_scores  # noqa: E402
 from .train import FoldResult  # noqa: E402
 
 
 def _mean_std(values: list[float]) -> dict:
     return {"mean": float(np.mean(values)), "std": float(np.std(values)), "folds": [float(v) for v in values]}
-
-
-def min_confidence_for(n_labels: int) -> float:
-    """The bundle's fixed threshold below which a verdict is marked uncertain (never tuned on data)."""
-    return max(0.4, 2.0 / n_labels)
 
 
 def per_group(ds: Dataset, val_idx: np.ndarray, preds: np.ndarray, base: np.ndarray) -> dict:
@@ -64,52 +51,41 @@ def _macro_over(scores: dict, present: list[int]) -> float:
 def summarise(ds: Dataset, results: list[FoldResult], baseline_preds: dict[int, np.ndarray], context: dict) -> dict:
     """Every number of the report, from the fold results and the voice-only baseline.
 
-    The bundle's temperature is fitted on all out-of-fold logits; the calibration error and the
-    accuracy of sure verdicts reported beside it use temperatures fitted without the clips being
-    measured (per voice where the validation clips span several voices, else per fold)."""
+    Calibration (`calibration.out_of_fold`): the temperature a bundle would take is fitted on all
+    out-of-fold logits; the calibration error and the sure verdicts reported beside it use
+    temperatures and thresholds fitted without the clips being measured (per voice where the
+    validation clips span several voices, else per fold)."""
     n = len(ds.labels)
     y = np.asarray(ds.targets)
     val_idx = np.concatenate([r.val_indices for r in results])
     logits = np.concatenate([r.val_logits for r in results])
     oof_y = y[val_idx]
-    temperature = fit_temperature(logits, oof_y)
-    p_raw = softmax(logits)
     val_groups = [ds.items[i].group for i in val_idx]
     if len(set(val_groups)) > 1:
-        units, measured_on = val_groups, "voices not used to fit the temperature"
+        units, unit_kind = val_groups, "voices"
     else:
-        units = [str(r.fold) for r in results for _ in r.val_indices]
-        measured_on = "folds not used to fit the temperature"
-    p_cal, unit_temps = cross_fitted_probabilities(logits, oof_y, units)
+        units, unit_kind = [str(r.fold) for r in results for _ in r.val_indices], "folds"
+    cal = out_of_fold(logits, oof_y, units, unit_kind, default_min_confidence(n))
     preds = logits.argmax(1)
     fold_scores = [classification_scores(r.val_logits.argmax(1), y[r.val_indices], n) for r in results]
     base_f1 = [classification_scores(baseline_preds[r.fold], y[r.val_indices], n)["macro_f1"] for r in results]
     base_all = np.concatenate([baseline_preds[r.fold] for r in results])
+    scored = [sorted({ds.items[i].group for i in r.val_indices}) for r in results]
     return {
         **context,
+        "split": split_record(context["strategy"], scored, ds.fingerprint(), context["recipe"], context["seed"]),
         "labels": ds.labels,
         "clips": len(ds.items),
         "skipped": [{"file": str(p), "error": e} for p, e in ds.skipped],
         "fingerprint": ds.fingerprint(),
-        "folds": [{"fold": r.fold, "n_val": len(r.val_indices), "selected_epoch": r.selected_epoch,
-                   "reciters": sorted({ds.items[i].group for i in r.val_indices}), **s}
-                  for r, s in zip(results, fold_scores)],
+        "folds": [{"fold": r.fold, "n_val": len(r.val_indices), "epoch_kept": r.epoch_kept,
+                   "reciters": g, **s} for r, s, g in zip(results, fold_scores, scored)],
         "per_reciter": per_group(ds, val_idx, preds, base_all),
-        "sure_verdicts": sure_verdicts(p_cal, oof_y, min_confidence_for(n)),
-        "held_out_threshold": {**held_out_threshold(logits, oof_y, units), "units": measured_on.split(" ")[0]},
         "cnn_macro_f1": _mean_std([s["macro_f1"] for s in fold_scores]),
         "voice_baseline_macro_f1": _mean_std(base_f1),
         "out_of_fold": classification_scores(logits.argmax(1), oof_y, n),
         "voice_baseline_out_of_fold": classification_scores(base_all, oof_y, n),
-        "calibration": {
-            "temperature": temperature,
-            "ece_before": expected_calibration_error(p_raw, oof_y),
-            "ece_after": expected_calibration_error(p_cal, oof_y),
-            "ece_after_measured_on": measured_on,
-            "cross_fitted_temperatures": unit_temps,
-            "reliability_before": reliability(p_raw, oof_y),
-            "reliability_after": reliability(p_cal, oof_y),
-        },
+        "calibration": cal,
     }
 
 
@@ -198,18 +174,19 @@ def markdown(m: dict, plots: list[str]) -> str:
         f"- Voice-only baseline (pitch + loudness, logistic regression), same folds: **{base['mean']:.3f} ± {base['std']:.3f}**",
         f"- Out-of-fold accuracy: CNN {m['out_of_fold']['accuracy']:.3f}, voice-only {m['voice_baseline_out_of_fold']['accuracy']:.3f}",
         f"- Epoch kept: {m['recipe']['select']} (never chosen on the clips scored)",
-        f"- Calibration: temperature {m['calibration']['temperature']:.2f}, "
+        f"- Split: {m['split']['kind']}; seed {m['split']['seed']}",
+        f"- Calibration: temperature {m['calibration']['temperature']:.2f} (fitted on every out-of-fold logit), "
         f"ECE {m['calibration']['ece_before']:.3f} before, {m['calibration']['ece_after']:.3f} after "
-        f"(measured on {m['calibration']['ece_after_measured_on']})",
-        _sure_line(m["sure_verdicts"]),
-        _threshold_line(m["held_out_threshold"]),
+        f"(measured on {m['calibration']['units']} not used to fit the temperature)",
+        _sure_line(m["calibration"]["at_default_threshold"]),
+        _threshold_line(m["calibration"]),
         "",
         "| fold | reciters scored | n val | epoch kept | CNN macro-F1 | voice-only macro-F1 |",
         "|---|---|---|---|---|---|",
     ]
     for f, b in zip(m["folds"], base["folds"]):
         who = ", ".join(f.get("reciters", [])) if len(f.get("reciters", [])) <= 3 else f"{len(f['reciters'])} reciters"
-        lines.append(f"| {f['fold']} | {who} | {f['n_val']} | {f['selected_epoch']} | {f['macro_f1']:.3f} | {b:.3f} |")
+        lines.append(f"| {f['fold']} | {who} | {f['n_val']} | {f['epoch_kept']} | {f['macro_f1']:.3f} | {b:.3f} |")
     lines += ["", "Per reciter (out of fold; macro-F1 over the rules each reciter's clips hold):", "",
               "| reciter | clips | rules | CNN macro-F1 | CNN accuracy | voice-only macro-F1 |", "|---|---|---|---|---|---|"]
     for g, r in m["per_reciter"].items():

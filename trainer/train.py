@@ -32,31 +32,35 @@ from .recipe import Recipe
 
 log = logging.getLogger(__name__)
 
+KEPT_WEIGHTS = "kept.safetensors"  # the weights of the epoch kept (the last, or the inner split's best)
+
+
+def keeps_epoch(select: str, inner_f1: float | None, kept_inner_f1: float) -> bool:
+    """Whether this epoch replaces the one kept so far: every epoch under "last" (so the last is
+    kept), under "inner" one that scores higher on the inner split than the one kept."""
+    return select == "last" or inner_f1 > kept_inner_f1
+
 
 @dataclass
 class FoldResult:
     fold: int
     val_indices: list[int]
-    val_logits: np.ndarray  # (n_val, classes) from the selected epoch
-    selected_epoch: int
-    history: list[dict]  # per epoch: train_loss, val_macro_f1
-
-    @property
-    def val_macro_f1(self) -> float:
-        return self.history[self.selected_epoch - 1]["val_macro_f1"]
+    val_logits: np.ndarray  # (n_val, classes) from the epoch kept
+    epoch_kept: int
+    history: list[dict]  # per epoch: train_loss, val_macro_f1 (recorded for the plots, never chosen by)
 
     def to_json(self) -> dict:
         return {
             "fold": self.fold,
             "val_indices": self.val_indices,
             "val_logits": self.val_logits.tolist(),
-            "selected_epoch": self.selected_epoch,
+            "epoch_kept": self.epoch_kept,
             "history": self.history,
         }
 
     @classmethod
     def from_json(cls, d: dict) -> FoldResult:
-        return cls(d["fold"], d["val_indices"], np.asarray(d["val_logits"]), d["selected_epoch"], d["history"])
+        return cls(d["fold"], d["val_indices"], np.asarray(d["val_logits"]), d["epoch_kept"], d["history"])
 
 
 def seed_everything(seed: int) -> None:
@@ -170,7 +174,8 @@ def train_fold(
         counts = torch.bincount(targets[fit_idx], minlength=n_classes).float().clamp(min=1)
         weight = (counts.sum() / (n_classes * counts)).to(device)
     history: list[dict] = []
-    best_f1, best_epoch, best_logits = -1.0, 0, None
+    # the epoch kept: the last one (select "last"), or the best on the inner split (select "inner")
+    kept_inner_f1, epoch_kept, kept_logits = -1.0, 0, None
     start = 0
     last = fold_dir / "last.pt"
     if last.exists():  # our own checkpoint: plain tensors and numbers, so weights_only loading works
@@ -181,8 +186,8 @@ def train_fold(
         gen.set_state(ck["generator"])
         torch.set_rng_state(ck["torch_rng"])
         history, start = ck["history"], ck["epoch"]
-        best_f1, best_epoch = ck["best_f1"], ck["best_epoch"]
-        best_logits = ck["best_logits"].numpy()
+        kept_inner_f1, epoch_kept = ck["kept_inner_f1"], ck["epoch_kept"]
+        kept_logits = ck["kept_logits"].numpy()
         log.info("fold %d: resuming after epoch %d", fold, start)
 
     val_inputs = examples.scoring(list(val_idx))
@@ -210,23 +215,24 @@ def train_fold(
             entry["inner_macro_f1"] = choice
         history.append(entry)
         epochs.set_postfix(loss=f"{np.mean(losses):.3f}", val_f1=f"{f1:.3f}")
-        if recipe.select == "last" or choice > best_f1:
-            best_f1 = choice if choice is not None else -1.0
-            best_epoch, best_logits = epoch + 1, logits
-            with atomic_path(fold_dir / "best.safetensors") as tmp:
+        if keeps_epoch(recipe.select, choice, kept_inner_f1):
+            kept_inner_f1 = choice if choice is not None else -1.0
+            epoch_kept, kept_logits = epoch + 1, logits
+            with atomic_path(fold_dir / KEPT_WEIGHTS) as tmp:
                 save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp))
         with atomic_path(last) as tmp:
             torch.save({
                 "model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                 "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "history": history,
-                "epoch": epoch + 1, "best_f1": best_f1, "best_epoch": best_epoch,
-                "best_logits": torch.as_tensor(best_logits),
+                "epoch": epoch + 1, "kept_inner_f1": kept_inner_f1, "epoch_kept": epoch_kept,
+                "kept_logits": torch.as_tensor(kept_logits),
             }, tmp)
-    result = FoldResult(fold, list(val_idx), np.asarray(best_logits), best_epoch, history)
+    result = FoldResult(fold, list(val_idx), np.asarray(kept_logits), epoch_kept, history)
     atomic_write_text(done, json.dumps(result.to_json()))
     last.unlink(missing_ok=True)
     return result
 
 
 def fold_state(fold_dir: Path) -> dict[str, torch.Tensor]:
-    return load_file(str(fold_dir / "best.safetensors"))
+    """The weights of the epoch kept."""
+    return load_file(str(fold_dir / KEPT_WEIGHTS))

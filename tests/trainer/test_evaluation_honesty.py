@@ -69,7 +69,7 @@ def test_the_epoch_kept_never_looks_at_the_scored_fold(tmp_path, monkeypatch):
     second = train_mod.train_fold(ds2, 1, tr, va, recipe, tmp_path / "b", progress=False,
                                   examples=train_mod.FrameExamples(frames, recipe))
     assert [h["val_macro_f1"] for h in first.history] != [h["val_macro_f1"] for h in second.history]
-    assert first.selected_epoch == second.selected_epoch
+    assert first.epoch_kept == second.epoch_kept
     assert np.array_equal(first.val_logits, second.val_logits)
     assert all("inner_macro_f1" in h for h in first.history)
 

@@ -28,7 +28,7 @@ def test_frames_recipe_trains_exports_and_reuses_its_cache(tmp_path, capsys, mon
     assert len(list(cache.rglob("*.npy"))) == 2 * 16  # each clip and one variant, once
 
     m = json.loads((tmp_path / "run" / "report" / "metrics.json").read_text())
-    assert m["recipe"]["front_end"] == "whisper-base" and all(f["selected_epoch"] == 2 for f in m["folds"])
+    assert m["recipe"]["front_end"] == "whisper-base" and all(f["epoch_kept"] == 2 for f in m["folds"])
     b = load_bundle(out)
     assert b.card.front_end.weights_sha256 == frontend.WEIGHTS_SHA256
     assert b.card.architecture["name"] == "FrameCNN1D" and len(b.fold_states) == 2

@@ -57,8 +57,10 @@ class Calibration(Struct, frozen=True):
     ece_after: Fraction | None = None
     ece_after_measured_on: str | None = None
     fitted_on: str | None = None
-    # what the five-fold mean that ships scored at this temperature on voices it never heard
+    # what the five-fold mean that ships scored at this temperature on voices it never heard, and
+    # what the temperature and threshold were fitted on (structured records: trainer/calibration.py)
     measured: dict[str, Any] | None = None
+    fitted: dict[str, Any] | None = None
 
 
 class Uncertainty(Struct, frozen=True):
@@ -145,6 +147,14 @@ def card_from_dict(raw: Any) -> ModelCard:
         raise CardError(f"{CARD_NAME} is nested too deeply to be a model card") from None
     except (msgspec.ValidationError, ValueError, TypeError) as exc:
         raise CardError(_one_line(exc)) from None
+
+
+def check_calibration(raw: Any) -> Calibration:
+    """A card's `calibration` record, typed and range-checked on its own (the trainer adds to it)."""
+    try:
+        return msgspec.convert(raw, Calibration)
+    except (msgspec.ValidationError, ValueError, TypeError) as exc:
+        raise CardError(_one_line(exc).replace("field ", "field calibration.", 1)) from None
 
 
 def _one_line(exc: Exception) -> str:

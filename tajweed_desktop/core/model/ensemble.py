@@ -126,11 +126,33 @@ class Analysis:
     timeline: tuple[TimelinePoint, ...] = ()
 
 
-def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     z = logits.astype(np.float64) / temperature
     z -= z.max(axis=-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def verdict(labels: tuple[str, ...], thresholds: dict, fold_probs: np.ndarray, active_seconds: float) -> Prediction:
+    """The verdict on one input from its calibrated fold probabilities (folds, rules) and the
+    card's uncertainty thresholds: the mean over folds, "uncertain" when there is too little sound,
+    the top probability is low or too few fold models agree. Module-level so the trainer measures
+    the very rule the app applies."""
+    fold_probs = np.asarray(fold_probs, np.float64)
+    probs = fold_probs.mean(0)
+    spread = fold_probs.std(0)
+    votes = tuple(labels[int(i)] for i in fold_probs.argmax(-1))
+    top = int(np.argmax(probs))
+    agreement = votes.count(labels[top]) / len(votes)
+    t = thresholds
+    reasons = []
+    if active_seconds < t["min_active_seconds"]:
+        reasons.append(f"too little sound ({active_seconds:.2f} s)")
+    if probs[top] < t["min_confidence"]:
+        reasons.append(f"low confidence ({probs[top]:.0%})")
+    if agreement < t["min_agreement"]:
+        reasons.append(f"fold models disagree ({votes.count(labels[top])} of {len(votes)} agree)")
+    return Prediction(tuple(labels), probs, spread, votes, active_seconds, tuple(reasons))
 
 
 class Ensemble:
@@ -207,27 +229,13 @@ class Ensemble:
                 inputs = self.encoder.encode(clips) if clips.shape[0] else np.zeros((0, frontend.DIM, frontend.FRAMES), np.float32)
             else:
                 inputs = clips[:, None, :]
-            return _softmax(self.heads.logits(inputs, self.batch_size), self.temperature)
+            return softmax(self.heads.logits(inputs, self.batch_size), self.temperature)
 
     def prediction(self, fold_probs: np.ndarray, active_seconds: float) -> Prediction:
         """The verdict on one input from its calibrated fold probabilities (folds, rules), as
         `fold_probabilities` gives them; public so that chunked callers (a long recording analysed
         with progress) build the same verdicts as `analyse_many`."""
-        fold_probs = np.asarray(fold_probs, np.float64)
-        probs = fold_probs.mean(0)
-        spread = fold_probs.std(0)
-        votes = tuple(self.labels[int(i)] for i in fold_probs.argmax(-1))
-        top = int(np.argmax(probs))
-        agreement = votes.count(self.labels[top]) / len(votes)
-        t = self.thresholds
-        reasons = []
-        if active_seconds < t["min_active_seconds"]:
-            reasons.append(f"too little sound ({active_seconds:.2f} s)")
-        if probs[top] < t["min_confidence"]:
-            reasons.append(f"low confidence ({probs[top]:.0%})")
-        if agreement < t["min_agreement"]:
-            reasons.append(f"fold models disagree ({votes.count(self.labels[top])} of {len(votes)} agree)")
-        return Prediction(self.labels, probs, spread, votes, active_seconds, tuple(reasons))
+        return verdict(self.labels, self.thresholds, fold_probs, active_seconds)
 
     def analyse(self, recording: Recording, timeline: bool = False, hop_seconds: float = 1.0) -> Analysis:
         return self.analyse_many([recording], timeline=timeline, hop_seconds=hop_seconds)[0]
