@@ -206,7 +206,7 @@ def identify(tr: Transcriber, samples: np.ndarray, n_align: int = TEXT_CANDIDATE
     # Language detection alone misjudges recitation (Abdul Basit's 82:11 was heard as Tamil, Arabic
     # 9%), so it refuses only what also matches no verse: speech in another language.
     if p_ar < MIN_ARABIC and not found:
-        raise NotRecitationError(f"not Quran recitation (speech in '{language}', Arabic {p_ar:.0%})")
+        raise NotRecitationError(f"no verse found (the decoder heard speech in '{language}', Arabic {p_ar:.0%}: not recitation, or too short to tell)")
     return Identification(tuple(ranked), transcript, language, p_ar, found)
 
 
@@ -255,5 +255,5 @@ def check_given(tr: Transcriber, samples: np.ndarray, surah: int, first: int, la
     # the transcript must also match the named verses at least half as well as the verse it matches best
     matches = al.score >= NO_VERSE_SCORE and given_cos >= GIVEN_COSINE_SHARE * best_cos
     if p_ar < MIN_ARABIC and not matches:  # as in `identify`: language detection alone misjudges recitation
-        raise NotRecitationError(f"not Quran recitation (speech in '{language}', Arabic {p_ar:.0%})")
+        raise NotRecitationError(f"no verse found (the decoder heard speech in '{language}', Arabic {p_ar:.0%}: not recitation, or too short to tell)")
     return al, matches, transcript
