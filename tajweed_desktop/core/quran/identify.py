@@ -14,15 +14,14 @@ it sounds like a verse the learner names.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
 from tajweed_desktop.core.audio.formats import SAMPLE_RATE
 from tajweed_desktop.core.common.errors import TajweedError
+from tajweed_desktop.core.common.threads import once
 from tajweed_desktop.core.model.transcriber import WINDOW_SECONDS, Transcriber
 from tajweed_desktop.core.quran import text
 from tajweed_desktop.core.quran import words as qwords
@@ -139,26 +138,21 @@ class VerseIndex:
         return float(self.vector(total) @ q)
 
 
-_index_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _index() -> VerseIndex:
+@once
+def verse_index() -> VerseIndex:
     return VerseIndex()
 
 
-def verse_index() -> VerseIndex:
-    with _index_lock:
-        return _index()
-
-
-def transcribe(tr: Transcriber, samples: np.ndarray) -> tuple[str, str, float]:
+def transcribe(tr: Transcriber, samples: np.ndarray, cache: dict | None = None) -> tuple[str, str, float]:
     """The greedy Arabic transcript of the recording, 30 s window by window, the language
-    Whisper hears in the first window and its probability of Arabic."""
+    Whisper hears in the first window and its probability of Arabic. Each window's encoding is
+    kept in `cache` by its first sample, as the alignment keeps its windows (the same
+    samples[a : a + 30 s]), so a verse under 30 s is encoded once for both."""
     step = int(WINDOW_SECONDS * SAMPLE_RATE)
     parts, language, p_ar = [], "ar", 1.0
+    cache = {} if cache is None else cache
     for k, a in enumerate(range(0, max(1, samples.shape[0]), step)):
-        enc = tr.encode(samples[a : a + step])
+        enc = cache.get(a) or cache.setdefault(a, tr.encode(samples[a : a + step]))
         if k == 0:
             langs = tr.detect_language(enc)
             language = langs[0][0]
@@ -193,9 +187,9 @@ def text_candidates(transcript: str, n: int = TEXT_CANDIDATES, runs: bool = True
 def identify(tr: Transcriber, samples: np.ndarray, n_align: int = TEXT_CANDIDATES, top: int = 5) -> Identification:
     """The verses the recording most likely holds, best first, with their scores. Raises
     NotRecitationError for speech in another language that matches no verse."""
-    transcript, language, p_ar = transcribe(tr, samples)
-    cands = text_candidates(transcript, n=max(n_align, top))
     cache: dict = {}
+    transcript, language, p_ar = transcribe(tr, samples, cache)
+    cands = text_candidates(transcript, n=max(n_align, top))
     aligned = []
     for c in cands[:n_align]:
         al = align_verses(tr, samples, c.surah, c.first_ayah, c.last_ayah, transcript=transcript, cache=cache)
@@ -245,8 +239,9 @@ def verse_from_filename(name: str) -> tuple[int, int, int] | None:
 def check_given(tr: Transcriber, samples: np.ndarray, surah: int, first: int, last: int) -> tuple[Alignment, bool, str]:
     """Align the named verses and say whether the recording sounds like them: the alignment's
     score must reach NO_VERSE_SCORE and the text cosine GIVEN_COSINE_SHARE of the best verse's. Returns the alignment, the verdict and the transcript."""
-    transcript, language, p_ar = transcribe(tr, samples)
-    al = align_verses(tr, samples, surah, first, last, transcript=transcript)
+    cache: dict = {}
+    transcript, language, p_ar = transcribe(tr, samples, cache)
+    al = align_verses(tr, samples, surah, first, last, transcript=transcript, cache=cache)
     index = verse_index()
     q = index.vector(_grams(qwords.plain(transcript)))
     given_cos = index.run_score(q, surah, first, last)
