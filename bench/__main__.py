@@ -20,7 +20,7 @@ from tajweed_desktop.core.model.paths import bundled_models_dir, default_bundle_
 
 from . import common  # noqa: E402
 
-SECTIONS = ("frontend", "inference", "startup", "responsiveness", "training")
+SECTIONS = ("frontend", "inference", "verses", "startup", "responsiveness", "training")
 RAW_BUNDLE = "tajweed4-waveform"  # the raw-waveform CNN1D: the naive path and roofline refer to it
 
 
@@ -47,6 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import inference
 
         rows += inference.run(load_bundle(raw_path), files, args.repeats, naive_every=5)
+    if "verses" in sections:
+        from . import verses
+
+        rows += verses.run(load_bundle(bundle_path), bundle_path, args.data.parent / "reciters5" / "verses", args.repeats)
     if "startup" in sections:
         from . import inference, startup
 

@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("run_dir", type=Path)
     a.add_argument("--export", type=Path, required=True)
     a.add_argument("--calibrate-on", type=Path, metavar="RUN_DIR", help="as for train")
+    a.add_argument("--fold", type=int, help="a bundle of this one fold model only (e.g. the model of a "
+                                            "leave-one-voice-out run that never heard that voice)")
 
     e = sub.add_parser("evaluate", help="metrics of a bundle on any labelled folder")
     e.add_argument("--model", type=Path, required=True)
@@ -252,7 +254,7 @@ def cmd_assemble(args) -> int:
     results = finished_results(args.run_dir)
     m = report(ds, results, args.run_dir, context, targs.seed)
     _print_summary(m, args.run_dir)
-    export_bundle(ds, results, m, args.run_dir, args.export, args.export.name, args.calibrate_on)
+    export_bundle(ds, results, m, args.run_dir, args.export, args.export.name, args.calibrate_on, only_fold=args.fold)
     print(f"bundle written to {args.export}")
     return 0
 

@@ -110,11 +110,20 @@ def report(ds: Dataset, results: list[FoldResult], run_dir: Path, context: dict,
 
 
 def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path, target: Path, name: str,
-                  calibrate_on: Path | None = None) -> Path:
+                  calibrate_on: Path | None = None, only_fold: int | None = None) -> Path:
     """Assemble the fold checkpoints into a bundle; it appears at `target` whole or not at all.
 
     `calibrate_on`: a leave-one-voice-out run of the same data and recipe whose temperature and
-    threshold the bundle takes (`calibration.from_voices_run` checks it)."""
+    threshold the bundle takes (`calibration.from_voices_run` checks it). `only_fold`: a bundle of
+    that one fold model, whose card lists only the clips it was trained on (so that `evaluate` and
+    verse mode's held-out scoring know what it never heard), e.g. one voice of a leave-one-voice-out
+    run."""
+    heard = range(len(ds.items))
+    if only_fold is not None:
+        [kept] = [r for r in results if r.fold == only_fold] or [None]
+        if kept is None:
+            raise SystemExit(f"{run_dir}: no fold {only_fold} (it has {', '.join(str(r.fold) for r in results)})")
+        results, heard = [kept], sorted(set(heard) - set(kept.val_indices))
     states = [fold_state(run_dir / f"fold{r.fold}") for r in results]
     uses_frames = m["recipe"].get("front_end", "none") != "none"
     cal = (calibration.from_voices_run(calibrate_on, ds.labels, m["fingerprint"], m["recipe"])
@@ -133,10 +142,11 @@ def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path
             "command": m["command"],
             "epoch_kept": m["recipe"]["select"],
         },
-        training_data={"source": m["data"], "layout": ds.layout, "clips": len(ds.items),
+        training_data={"source": m["data"], "layout": ds.layout, "clips": len(heard),
                        "left_out": len(ds.skipped), "fingerprint_sha256": m["fingerprint"],
                        # which clips it has heard, so `evaluate` can say when it is scored on them
-                       "clip_sha256_prefixes": sorted({h[:16] for h in ds.content_hashes()})},
+                       "clip_sha256_prefixes": sorted({ds.content_hashes()[i][:16] for i in heard}),
+                       **({"voices": sorted({ds.items[i].group for i in heard})} if only_fold is not None else {})},
         calibration=cal["calibration"],
         uncertainty=cal["uncertainty"],
         front_end=frontend.spec() if uses_frames else None,

@@ -84,37 +84,36 @@ def _grams(s: str) -> Counter:
 
 
 class VerseIndex:
-    """Character n-gram TF-IDF of every verse's plain letters, as sparse rows (numpy only)."""
+    """Character n-gram TF-IDF of every verse's plain letters, as sparse rows (numpy only). The
+    verses' raw counts are kept as arrays beside the rows, not as 6,236 Counters: those held about
+    100 MB of small Python objects for the life of the app."""
 
     def __init__(self):
         self.keys: list[tuple[int, int]] = []
-        counts: list[Counter] = []
+        vocab: dict[str, int] = {}
+        indptr, indices, counts = [0], [], []
         for s, verses in enumerate(text.verses(), start=1):
             for a in range(1, len(verses) + 1):
                 self.keys.append((s, a))
-                counts.append(_grams(" ".join(qwords.plain(w) for w in qwords.verse_words(s, a))))
-        self.counts = counts
-        vocab: dict[str, int] = {}
-        for c in counts:
-            for g in c:
-                vocab.setdefault(g, len(vocab))
+                c = _grams(" ".join(qwords.plain(w) for w in qwords.verse_words(s, a)))
+                indices.append(np.fromiter((vocab.setdefault(g, len(vocab)) for g in c), np.int32, len(c)))
+                counts.append(np.fromiter(c.values(), np.float32, len(c)))
+                indptr.append(indptr[-1] + len(c))
         self.vocab = vocab
-        df = np.zeros(len(vocab))
-        for c in counts:
-            df[[vocab[g] for g in c]] += 1
-        self.idf = np.log((1 + len(counts)) / (1 + df)) + 1.0
-        indptr, indices, data = [0], [], []
-        for c in counts:
-            idx = np.fromiter((vocab[g] for g in c), int, len(c))
-            val = np.fromiter(c.values(), float, len(c)) * self.idf[idx]
-            val /= np.linalg.norm(val) or 1.0
-            indices.append(idx)
-            data.append(val)
-            indptr.append(indptr[-1] + len(c))
         self.indptr = np.array(indptr)
         self.indices = np.concatenate(indices)
-        self.data = np.concatenate(data)
+        self.counts = np.concatenate(counts)
+        df = np.bincount(self.indices, minlength=len(vocab))
+        self.idf = np.log((1 + len(self.keys)) / (1 + df)) + 1.0
+        data = self.counts * self.idf[self.indices]
+        norms = np.sqrt(np.add.reduceat(data * data, self.indptr[:-1]))
+        self.data = data / np.repeat(np.where(norms > 0, norms, 1.0), np.diff(self.indptr))
         self.row = {k: i for i, k in enumerate(self.keys)}
+
+    def _normalised(self, q: np.ndarray) -> np.ndarray:
+        q = q * self.idf
+        norm = np.linalg.norm(q)
+        return q / norm if norm else q
 
     def vector(self, grams: Counter) -> np.ndarray:
         q = np.zeros(len(self.vocab))
@@ -122,9 +121,7 @@ class VerseIndex:
             j = self.vocab.get(g)
             if j is not None:
                 q[j] += n
-        q *= self.idf
-        norm = np.linalg.norm(q)
-        return q / norm if norm else q
+        return self._normalised(q)
 
     def scores(self, transcript: str) -> np.ndarray:
         """Cosine of the transcript with every verse, in mushaf order."""
@@ -132,10 +129,10 @@ class VerseIndex:
         return np.add.reduceat(self.data * q[self.indices], self.indptr[:-1])
 
     def run_score(self, q: np.ndarray, surah: int, first: int, last: int) -> float:
-        total: Counter = Counter()
-        for a in range(first, last + 1):
-            total.update(self.counts[self.row[(surah, a)]])
-        return float(self.vector(total) @ q)
+        """Cosine of `q` with the verses first..last of a surah read as one text (counts summed)."""
+        a, b = self.indptr[self.row[(surah, first)]], self.indptr[self.row[(surah, last)] + 1]
+        total = np.bincount(self.indices[a:b], weights=self.counts[a:b], minlength=len(self.vocab))
+        return float(self._normalised(total) @ q)
 
 
 @once
