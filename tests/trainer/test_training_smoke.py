@@ -88,3 +88,14 @@ def test_folds_trained_separately_then_assembled(tmp_path, capsys):
     b = load_bundle(out)
     assert len(b.fold_states) == 2
     assert "--fold" not in b.card.cross_validation["command"].split()  # the command reproduces every fold
+    # one fold alone: its card lists only the clips that fold was trained on, not its validation clips
+    one = tmp_path / "fold1-bundle"
+    assert main(["assemble", str(run), "--fold", "1", "--export", str(one)]) == 0
+    single = load_bundle(one)
+    assert len(single.fold_states) == 1
+    val = json.loads((run / "fold1" / "result.json").read_text())["val_indices"]
+    assert single.card.training_data["clips"] == b.card.training_data["clips"] - len(val)
+    assert len(single.card.training_data["clip_sha256_prefixes"]) < len(b.card.training_data["clip_sha256_prefixes"])
+    assert "voices" in single.card.training_data
+    with pytest.raises(SystemExit, match="no fold 3"):
+        main(["assemble", str(run), "--fold", "3", "--export", str(tmp_path / "none")])

@@ -131,8 +131,10 @@ class VerseIndex:
     def run_score(self, q: np.ndarray, surah: int, first: int, last: int) -> float:
         """Cosine of `q` with the verses first..last of a surah read as one text (counts summed)."""
         a, b = self.indptr[self.row[(surah, first)]], self.indptr[self.row[(surah, last)] + 1]
-        total = np.bincount(self.indices[a:b], weights=self.counts[a:b], minlength=len(self.vocab))
-        return float(self._normalised(total) @ q)
+        idx, where = np.unique(self.indices[a:b], return_inverse=True)
+        w = np.bincount(where, weights=self.counts[a:b]) * self.idf[idx]
+        norm = np.linalg.norm(w)
+        return float(w @ q[idx] / norm) if norm else 0.0
 
 
 @once
