@@ -99,7 +99,11 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info
 
 # Verse mode on reciters5's 230 verse MP3s (identification, onsets vs QUL, per-site outcomes, time per
-# verse): reports/verses/summary-tajweed4.json and sites-tajweed4.csv. Hours on a busy 2-core CPU
-# (about 5 s a verse when the CPU is free). The haneef fit behind NO_VERSE_SCORE: tools/fit_verse_threshold.py
+# verse): reports/verses/summary.json, sites-shipped.csv (the bundle, which heard these reciters) and
+# sites-heldout.csv (each reciter judged by the leave-one-voice-out fold model that never heard it;
+# the run is trained first if missing, about 20 minutes). About 20-40 minutes for the verses on a 2-core CPU. The haneef fit behind NO_VERSE_SCORE: tools/fit_verse_threshold.py
+VOICES_RUN := runs/t4r5-voices-frames
 verses: $(STAMP)
-	$(PY) tools/verses_eval.py --model tajweed4 --out reports/verses
+	test -f $(VOICES_RUN)/report/metrics.json || $(PY) -m trainer $(T4R5) --split voices --recipe frames --run-dir $(VOICES_RUN) --no-progress
+	for k in 1 2 3 4 5 6 7; do $(PY) -m trainer assemble $(VOICES_RUN) --fold $$k --export $(VOICES_RUN)/fold-bundles/fold$$k || exit 1; done
+	$(PY) tools/verses_eval.py --model tajweed4 --heldout $(VOICES_RUN)/fold-bundles --out reports/verses

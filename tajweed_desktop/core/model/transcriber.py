@@ -83,14 +83,18 @@ class Transcriber:
         with self._lock:
             res = self._model.align(enc.output, self.tokenizer.sot_sequence(language), [tokens], num_frames,
                                     median_filter_width=7)[0]
+        n = len(tokens)
+        if not res.alignments:  # no path at all (seen aligning candidates to 109:1 read by Shuraim, 2.8 s): nothing placed, nothing probable
+            return TokenAlignment(np.zeros(n), np.zeros(n), np.zeros(n))
         text_idx = np.array([p[0] for p in res.alignments])
         time_idx = np.array([p[1] for p in res.alignments])
         # as faster-whisper reads it: a token starts where the path first reaches it
         jumps = np.pad(np.diff(text_idx), (1, 0), constant_values=1).astype(bool)
         jump_times = time_idx[jumps] / FRAMES_PER_SECOND
-        n = len(tokens)
         if jump_times.shape[0] < n + 1:  # the path ended early: the rest start where it ended
             last = jump_times[-1] if jump_times.size else 0.0
             jump_times = np.concatenate([jump_times, np.full(n + 1 - jump_times.shape[0], last)])
-        probs = np.asarray(res.text_token_probs, dtype=np.float64)[:n]
+        probs = np.zeros(n)
+        given = np.asarray(res.text_token_probs, dtype=np.float64)[:n]
+        probs[: given.shape[0]] = given
         return TokenAlignment(jump_times[:n], jump_times[1 : n + 1], probs)

@@ -92,3 +92,11 @@ def test_verse_specs_and_everyayah_names():
     assert ident.parse_verse_spec("82:5") == (82, 5, 5) and ident.parse_verse_spec("112:1-4") == (112, 1, 4)
     assert ident.verse_from_filename("082005.mp3") == (82, 5, 5)
     assert ident.verse_from_filename("115001.mp3") is None and ident.verse_from_filename("take1.mp3") is None
+
+
+def test_a_short_verse_whose_candidates_get_no_alignment_path_is_not_a_crash(tr):
+    # Shuraim's 109:1 (2.8 s): CTranslate2 found no alignment path for one of its candidates, and the
+    # path's empty arrays raised IndexError in the middle of `make verses`
+    found = ident.identify(tr, verse("shuraim", 109, 1))
+    assert len(found.candidates) == 5
+    assert all(0.0 <= (c.score or 0.0) <= 1.0 for c in found.candidates)
