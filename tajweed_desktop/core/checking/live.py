@@ -201,6 +201,7 @@ class LiveChecker:
         self._frozen: set[Key] = set()
         self._said: set[tuple[int, int]] = set()  # (ayah, word) said so far, as the transcript's length tells
         self._last_n = -1
+        self._ended = False
         self._state = LiveState(NO_RECITATION, False)
 
     # -- the state -------------------------------------------------------------------------
@@ -218,12 +219,15 @@ class LiveChecker:
 
     # -- one update ------------------------------------------------------------------------
 
-    def update(self, samples: np.ndarray, now_s: float | None = None) -> LiveState:
+    def update(self, samples: np.ndarray, now_s: float | None = None, ended: bool = False) -> LiveState:
         """The state after hearing `samples` (the whole recording so far, 16 kHz mono). `now_s`:
-        the caller's clock, kept with each verdict (default: the audio's length)."""
+        the caller's clock, kept with each verdict (default: the audio's length). `ended`: the
+        recording has stopped, so the word after a deciding word heard will not come (its site is
+        judged, cut to the end, as verse mode cuts a verse's last site)."""
+        self._ended = ended
         x = _read_only(samples)
         now = x.shape[0] / SAMPLE_RATE if now_s is None else float(now_s)
-        if self._last_n >= 0 and x.shape[0] - self._last_n < MIN_NEW_SECONDS * SAMPLE_RATE:
+        if not ended and self._last_n >= 0 and x.shape[0] - self._last_n < MIN_NEW_SECONDS * SAMPLE_RATE:
             return self._state
         self._last_n = x.shape[0]
         audio_s = x.shape[0] / SAMPLE_RATE
@@ -323,7 +327,7 @@ class LiveChecker:
 
     def _judge_ready(self, seg: np.ndarray, rec: Recording, al: Alignment, off: float, dur: float,
                      sound_end: float, now: float) -> list[Key]:
-        paused = dur - sound_end >= END_SILENCE_SECONDS
+        paused = dur - sound_end >= END_SILENCE_SECONDS or self._ended
         todo, cuts = [], {}
         for site, start, end, junction in vm.site_spans(al):
             key = (site.surah, site.ayah, site.word)
@@ -387,7 +391,9 @@ class LiveChecker:
         # what follows the next verse's first onset must match that verse's opening
         tail = rec.samples[int(max(0.0, w1 - 0.1) * SAMPLE_RATE) :]
         said, _ = self.tr.generate(self.tr.encode(tail, pad_seconds=np.ceil(tail.shape[0] / SAMPLE_RATE + PAD_SECONDS)))
-        if ident.opening_cosine(said, s, v + 1) < MIN_OPENING_COSINE:
+        closing = " ".join(qwords.verse_words(s, v)[-3:])  # ... better than the current verse's last words
+        opening = ident.opening_cosine(said, s, v + 1)
+        if opening < MIN_OPENING_COSINE or opening <= ident.text_cosine(said, closing):
             return False
         self._frozen.update(k for k in self._sites if (k[0], k[1]) == (s, v))
         self._frozen.update((st.surah, st.ayah, st.word) for st in text.sites(s, v))
@@ -458,7 +464,7 @@ def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tupl
     machine, `clock`), so the audio that arrived meanwhile is what the next update sees and
     nothing waits in a queue. A free worker with no new block waits for the next one. A verdict
     appears at the clock when the update that gave it returned. When the recording ends the last
-    update takes all of it; then `finish` runs the final pass (its time is reported apart)."""
+    update takes all of it (`ended`); then `finish` runs the final pass (its time is reported apart)."""
     x = np.asarray(samples, dtype=np.float32)
     n = x.shape[0]
     duration = n / SAMPLE_RATE
@@ -473,7 +479,7 @@ def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tupl
             t = min(duration, (fed // block + 1) * block / SAMPLE_RATE)
             continue
         t0 = clock()
-        state = checker.update(x[:have], now_s=t)
+        state = checker.update(x[:have], now_s=t, ended=have >= n)
         spent = clock() - t0
         t, fed = t + spent, have
         for key in state.changed:

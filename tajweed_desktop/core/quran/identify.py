@@ -334,3 +334,9 @@ def opening_cosine(transcript: str, surah: int, ayah: int) -> float:
         return 0.0
     index = verse_index()
     return float(index.vector(_grams(t)) @ index.vector(_grams(_opening(surah, ayah, int(letters * 1.1)))))
+
+
+def text_cosine(transcript: str, other: str) -> float:
+    """The cosine of two texts' character n-gram TF-IDF vectors (plain letters)."""
+    index = verse_index()
+    return float(index.vector(_grams(qwords.plain(transcript))) @ index.vector(_grams(qwords.plain(other))))
