@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--verse", metavar="S:A[-B]",
                     help="with --verses: the verse(s) every file should be (checked against the audio); "
                          "without it, an EveryAyah name SSSAAA.mp3 names the verse, else it is identified")
+    ap.add_argument("--simulate-live", action="store_true",
+                    help="with --verses: replay each file at real time through live mode (a simulated clock) and "
+                         "add the columns delay_s, live_heard, live_rule and live_revisions")
     expect = ap.add_mutually_exclusive_group()
     expect.add_argument("--expect", metavar="RULE", help="the rule every file should show; counts the matches")
     expect.add_argument("--expect-csv", type=Path, metavar="FILE",
@@ -83,6 +86,9 @@ def _timeline_lines(r: FileResult) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     given = None
+    if args.simulate_live and not args.verses:
+        print("tajweed-check: --simulate-live needs --verses", file=sys.stderr)
+        return 2
     if args.verse is not None or args.verses:
         if args.verse is not None and not args.verses:
             print("tajweed-check: --verse needs --verses", file=sys.stderr)
@@ -180,9 +186,28 @@ def _main_verses(args, ensemble, files: list[Path], given) -> int:
     show_bar = any(p.is_dir() for p in args.paths)
     bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=not show_bar)
     all_rows, failed, good, judged = [], 0, 0, 0
+    columns = COLUMNS
+    if args.simulate_live:
+        from tajweed_desktop.core.audio.decode import decode_bounded
+        from tajweed_desktop.core.checking.live import LIVE_COLUMNS, live_rows, replay
+        from tajweed_desktop.core.checking.verses import VerseResult
+        from tajweed_desktop.core.common.errors import TajweedError
+        from tajweed_desktop.core.quran.identify import verse_from_filename
+
+        columns = LIVE_COLUMNS
     for f in files:
-        result = check_verse_file(ensemble, transcriber, f, given=given)
-        rs = rows(result)
+        if args.simulate_live:
+            try:
+                x = decode_bounded(f)[0]
+            except TajweedError as exc:
+                result = VerseResult(f, error=str(exc), given=given)
+                rs = [{**{k: "" for k in columns}, **r} for r in rows(result)]
+            else:
+                rp = replay(ensemble, transcriber, x, given or verse_from_filename(f.name), path=f)
+                result, rs = rp.report.final, live_rows(rp, str(f))
+        else:
+            result = check_verse_file(ensemble, transcriber, f, given=given)
+            rs = rows(result)
         all_rows.extend(rs)
         failed += not result.ok
         good += sum(s.outcome == "as expected" for s in result.sites)
@@ -191,10 +216,11 @@ def _main_verses(args, ensemble, files: list[Path], given) -> int:
         if not args.json:
             bar.write(f"{f}  {result.summary()}", file=sys.stdout)
             for r in rs:
-                if r["site"] != "":
+                if r["site"] != "" and r["outcome"]:
                     conf = "" if r["confidence"] == "" else f"{r['confidence']:.0%}"
                     bar.write(f"    {r['surah']}:{r['ayah']} word {r['site']:<3} {r['word']} {r['next_word']}  "
-                              f"expected {r['expected'] or '-'}, heard {r['heard'] or '-'} {conf}  {r['outcome']}",
+                              f"expected {r['expected'] or '-'}, heard {r['heard'] or '-'} {conf}  {r['outcome']}"
+                              + (f"  (live: {r['live_heard'] or 'none'}, {r['delay_s']} s)" if args.simulate_live else ""),
                               file=sys.stdout)
     bar.close()
     if args.json:
@@ -202,7 +228,7 @@ def _main_verses(args, ensemble, files: list[Path], given) -> int:
         print()
     if args.csv:
         buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+        w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
         w.writeheader()
         w.writerows(all_rows)
         try:

@@ -65,3 +65,26 @@ def test_recitation_that_language_detection_calls_another_language_is_still_chec
     assert main(["--verses", str(mp3)]) == 0
     out = capsys.readouterr().out
     assert "82:11" in out and "not Quran recitation" not in out
+
+
+def test_simulate_live_needs_verses_one_line(capsys, tmp_path):
+    assert main([str(tmp_path), "--simulate-live"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--simulate-live" in err
+
+
+def test_simulate_live_writes_the_site_rows_with_delay_and_live_verdict(tmp_path):
+    from tajweed_desktop.core.checking.live import LIVE_COLUMNS
+
+    mp3 = need_data("reciters5", "verses", "shuraim", "109003.mp3")  # 2.6 s, one site: word 2, Ikhfa
+    out = tmp_path / "live.csv"
+    assert main(["--verses", "--simulate-live", str(mp3), "--csv", str(out)]) == 0
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    assert reader.fieldnames == LIVE_COLUMNS and LIVE_COLUMNS[: len(COLUMNS)] == COLUMNS
+    assert len(rows) == 1
+    r = rows[0]
+    assert (r["surah"], r["ayah"], r["site"], r["expected"]) == ("109", "3", "2", "Ikhfa")
+    assert r["live_heard"] in ("as expected", "not yet", "uncertain", "stopped")
+    assert -1.0 < float(r["delay_s"]) < 10.0

@@ -99,12 +99,16 @@ def site_spans(al: Alignment) -> list[tuple[text.Site, float, float | None, floa
     return out
 
 
-def judge_sites(ensemble: Ensemble, raw: np.ndarray, rec: Recording, al: Alignment) -> list[SiteResult]:
+def judge_sites(ensemble: Ensemble, raw: np.ndarray, rec: Recording, al: Alignment,
+                spans: list[tuple[text.Site, float, float | None, float | None]] | None = None) -> list[SiteResult]:
+    """Every site of `spans` (default: all of `site_spans(al)`) cut from `raw` and judged; `rec` is
+    `raw` prepared (its speech frames tell the pauses and the end of the sound). Live mode passes the
+    sites whose next words it has heard (core/checking/live.py)."""
     words = {a: qwords.verse_words(al.surah, a) for a in range(al.first_ayah, al.last_ayah + 1)}
     sound_end = (np.flatnonzero(rec.active)[-1] + 1) * FRAME_SECONDS if rec.active.any() else 0.0
     pending: list[tuple[int, Recording]] = []
     rows: list[SiteResult] = []
-    for site, start, end, junction in site_spans(al):
+    for site, start, end, junction in site_spans(al) if spans is None else spans:
         ws = words[site.ayah]
         nxt_word = ws[site.word] if site.next_token != site.token and site.word < len(ws) else ws[site.word - 1]
         clip, a, b = cut_span(raw, start, end)
@@ -140,9 +144,23 @@ def check_verse_file(ensemble: Ensemble, tr: Transcriber, path: str | Path,
     path = Path(path)
     try:
         raw, rate, channels = decode_bounded(path)
-        rec = recording_from_array(raw, SAMPLE_RATE, path, channels, original_rate=rate)
         if given is None and use_filename:
             given = ident.verse_from_filename(path.name)
+    except TajweedError as exc:
+        return VerseResult(path, error=str(exc), given=given)
+    except Exception as exc:  # a bug must not end a batch
+        return VerseResult(path, error=f"{path}: unexpected error ({type(exc).__name__}: {exc})", given=given)
+    return check_verse_samples(ensemble, tr, raw, path, given, channels=channels, original_rate=rate)
+
+
+def check_verse_samples(ensemble: Ensemble, tr: Transcriber, raw: np.ndarray, path: str | Path | None = None,
+                        given: tuple[int, int, int] | None = None, channels: int = 1,
+                        original_rate: int | None = None) -> VerseResult:
+    """Verse mode on samples already in memory (16 kHz mono, as `decode_bounded` gives them, or a
+    recording being made): what `check_verse_file` does after decoding. Never raises for bad input."""
+    path = Path(path) if path is not None else Path("recording")
+    try:
+        rec = recording_from_array(raw, SAMPLE_RATE, path, channels, original_rate=original_rate)
         if given is not None:
             al, fits, _ = ident.check_given(tr, rec.samples, *given)
             if not fits:

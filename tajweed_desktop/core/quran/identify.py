@@ -251,3 +251,91 @@ def check_given(tr: Transcriber, samples: np.ndarray, surah: int, first: int, la
     if p_ar < MIN_ARABIC and not matches:  # as in `identify`: language detection alone misjudges recitation
         raise NotRecitationError(f"no verse found (the decoder heard speech in '{language}', Arabic {p_ar:.0%}: not recitation, or too short to tell)")
     return al, matches, transcript
+
+
+# -- a recording still being made (live mode): the verse whose opening the transcript matches ------
+
+
+class _Postings:
+    """The verse index turned round: for each character n-gram, the verses holding it and how often."""
+
+    def __init__(self, index: VerseIndex):
+        raw = np.concatenate([np.fromiter(c.values(), float, len(c)) for c in index.counts])
+        rows = np.repeat(np.arange(len(index.keys)), np.diff(index.indptr))
+        order = np.argsort(index.indices, kind="stable")
+        self.rows, self.counts = rows[order], raw[order]
+        self.colptr = np.searchsorted(index.indices[order], np.arange(len(index.vocab) + 1))
+
+
+@once
+def _postings() -> _Postings:
+    return _Postings(verse_index())
+
+
+def containment(transcript: str) -> np.ndarray:
+    """Per verse, the share of the transcript's n-grams (IDF-weighted) that the verse holds: 1.0
+    when the verse holds all of it, however much longer the verse is (a partial recitation)."""
+    index, post = verse_index(), _postings()
+    score = np.zeros(len(index.keys))
+    total = 0.0
+    for g, c in _grams(qwords.plain(transcript)).items():
+        j = index.vocab.get(g)
+        w = index.idf[j] if j is not None else float(np.max(index.idf))
+        total += c * w
+        if j is None:
+            continue
+        lo, hi = post.colptr[j], post.colptr[j + 1]
+        score[post.rows[lo:hi]] += np.minimum(c, post.counts[lo:hi]) * w
+    return score / total if total else score
+
+
+def _opening(surah: int, ayah: int, letters: int) -> str:
+    out, n = [], 0
+    for w in qwords.verse_words(surah, ayah):
+        if n >= letters:
+            break
+        p = qwords.plain(w)
+        out.append(p)
+        n += len(p)
+    return " ".join(out)
+
+
+def opening_candidates(transcript: str, n: int = TEXT_CANDIDATES, recall: int = 40) -> list[Candidate]:
+    """The verses whose opening best matches the transcript of a recitation still going on: the
+    `recall` verses that hold most of its n-grams (`containment`), ranked by the cosine of the
+    transcript with each verse's opening of as many letters (a Basmala heard first is set aside).
+    `text_score` is that cosine."""
+    index = verse_index()
+    words = qwords.plain(transcript).split()
+    texts = [" ".join(words)]
+    if words[:2] == ["بسم", "الله"] and len(words) > 4:
+        texts.append(" ".join(words[4:]))
+    best: dict[tuple[int, int], float] = {}
+    for t in texts:
+        letters = len(t.replace(" ", ""))
+        if not letters:
+            continue
+        q = index.vector(_grams(t))
+        share = containment(t)
+        for i in np.argsort(-share)[:recall]:
+            s, a = index.keys[i]
+            cos = float(index.vector(_grams(_opening(s, a, int(letters * 1.1)))) @ q)
+            best[(s, a)] = max(best.get((s, a), 0.0), cos)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])[:n]
+    return [Candidate(s, a, a, sc) for (s, a), sc in ranked]
+
+
+def opening_cosine(transcript: str, surah: int, ayah: int) -> float:
+    """The cosine of the transcript with the opening of the verse of as many letters (and a tenth)."""
+    t = qwords.plain(transcript)
+    letters = len(t.replace(" ", ""))
+    if not letters:
+        return 0.0
+    index = verse_index()
+    return float(index.vector(_grams(t)) @ index.vector(_grams(_opening(surah, ayah, int(letters * 1.1)))))
+
+
+def text_cosine(transcript: str, other: str) -> float:
+    """The cosine of two texts' character n-gram TF-IDF vectors (plain letters)."""
+    index = verse_index()
+    return float(index.vector(_grams(qwords.plain(transcript))) @ index.vector(_grams(qwords.plain(other))))
