@@ -243,9 +243,14 @@ class AnalysisController(QObject):
         self.panel.show_steps(f"Checking against {verse_label(*given)}…" if given else "Finding the verse…")
         self._started = time.monotonic()
         self._job = "verse"
+        # a step or result already on its way when the job was cancelled is not shown (the signals are
+        # disconnected at cancel, but what was queued before is still delivered)
+        self._generation += 1
+        gen = self._generation
         worker = self.workers.start(verse_mode.verse_job, self.ensemble, str(self.recording.path), given,
-                                    on_yield=self._verse_step, on_result=self._verse_done,
-                                    on_error=self._analysis_failed)
+                                    on_yield=lambda step: gen == self._generation and self._verse_step(step),
+                                    on_result=lambda r: gen == self._generation and self._verse_done(r),
+                                    on_error=lambda e: gen == self._generation and self._analysis_failed(e))
         self.worker = worker
         key = id(worker)
         worker.finished.connect(lambda: self._worker_done(key))
@@ -265,9 +270,12 @@ class AnalysisController(QObject):
             log.info("verse mode %s: %s (%.1f s)", result.path, result.summary(), elapsed)
             self._show_verse(result)
             self.note.emit(f"{result.path.name}: {self.panel.verdict.text()}", 10000)
-        elif result.given is None and (result.alignment is None):
-            # no verse found from the audio: the clip verdict, as for any recording, with why
+        elif result.given is None and result.alignment is None or self._from_practice(result):
+            # no verse found from the audio, or not the verse of the Practise box (which may have been
+            # chosen for another recording): the clip verdict, as for any recording, with why
             self.verse_result, self.verse_note = None, result.error
+            if self._from_practice(result):
+                self.verse_note += ", the verse chosen in the Practise box"
             log.info("verse mode %s: %s; the clip verdict instead (%.1f s)", result.path, result.error, elapsed)
             self._show_candidates(None)
             self.analyse()
@@ -284,6 +292,11 @@ class AnalysisController(QObject):
             self._show_candidates(result.given)
             self.panel.verse.show()
         self.verse_checked.emit(result)
+
+    def _from_practice(self, result: VerseResult) -> bool:
+        """Whether the verse checked was named only by the Practise box."""
+        return (result.given is not None and self.chosen_verse is None and self.practice_site is not None
+                and verse_mode.named_verse(result.path) is None and result.given[:2] == self.practice_site[:2])
 
     def _show_candidates(self, current) -> None:
         box = self.panel.verse
@@ -393,6 +406,7 @@ class AnalysisController(QObject):
         """Stop the analysis in progress (Esc, or the panel's Cancel); True if there was one."""
         if self.worker is None:
             return False
+        self._generation += 1
         worker, self.worker = self.worker, None
         for signal in (worker.yielded, worker.returned, worker.errored):
             try:
@@ -442,6 +456,7 @@ class AnalysisController(QObject):
 
     _where = ""
     _started = 0.0
+    _generation = 0
 
 
 @dataclass(frozen=True)
