@@ -238,6 +238,7 @@ class AnalysisController(QObject):
             self.chosen_verse = tuple(given) if given is not None else None
         self.cancel()
         self.waveform.clear_sites()
+        self.waveform.select_span(0.0, self.waveform.duration)  # the whole recording is checked (and played)
         from tajweed_desktop.core.quran.alignment import verse_label
 
         self.panel.show_steps(f"Checking against {verse_label(*given)}…" if given else "Finding the verse…")
