@@ -329,7 +329,7 @@ class AnalysisController(QObject):
         self.panel.show_verse(verdict, detail, practice, outcome)
         self.waveform.set_sites([(s.start, s.end, f"{s.word} {verse_mode.mark(s.outcome)}", s.outcome)
                                  for s in judged])
-        self.panel.show_site(None)
+        self.panel.show_site(None, "Click a site in the list to see the rules heard there." if judged else "")
         if self.practice_site is not None:
             for i, s in enumerate(result.sites):
                 if (s.surah, s.ayah, s.site) == self.practice_site:
@@ -373,7 +373,9 @@ class AnalysisController(QObject):
         s = self.verse_result.sites[index]
         if s.outcome != verse_mode.NOT_RECITED:
             self.waveform.select_span(s.start, s.end)
-        self.panel.show_site(s.prediction)
+        where = f"{s.surah}:{s.ayah} word {s.site} {s.word}, {s.start:.2f}–{s.end:.2f} s"
+        self.panel.show_site(s.prediction, f"<b>Rules heard at {where}</b>" if s.prediction is not None
+                             else f"{where}: {verse_mode.OUTCOME_WORDS.get(s.outcome, s.outcome)}, not judged")
 
     # ---- analysis ----------------------------------------------------------------------
     def _selection_changed(self, start: float, end: float) -> None:

@@ -154,6 +154,10 @@ class RulePanel(QWidget):
         self.verse = VerseBox()  # verse mode: which verse, its text with the sites marked, the sites
         self.verse.hide()
         content.addWidget(self.verse)
+        self.grid_caption = QLabel("")  # verse mode: whose probabilities the rule rows show
+        self.grid_caption.setAccessibleName("Rule rows show")
+        self.grid_caption.hide()
+        content.addWidget(self.grid_caption)
         content.addLayout(self.grid)
         content.addStretch(1)
         self.scroll = QScrollArea()
@@ -236,8 +240,10 @@ class RulePanel(QWidget):
             self.practice.show()
         self.verse.show()
 
-    def show_site(self, prediction) -> None:
+    def show_site(self, prediction, caption: str = "") -> None:
         """The rule rows for one site's clip (None: a site that was not judged)."""
+        self.grid_caption.setText(caption)
+        self.grid_caption.setVisible(bool(caption))
         for label, (_, bar, number) in self.rows.items():
             if prediction is None or label not in prediction.labels:
                 bar.setValue(0)
@@ -277,6 +283,7 @@ class RulePanel(QWidget):
     def show_message(self, text: str) -> None:
         self.progress_host.hide()
         self.verse.hide()
+        self.grid_caption.hide()
         self.verdict.setText(text)
         self.detail.setText("")
         self.practice.hide()

@@ -61,15 +61,16 @@ def test_a_verse_is_marked_site_by_site_a_site_clicked_is_selected_and_a_wrong_v
     assert window.panel.verdict.text().startswith("113:5: ")
     assert "Practise box" in window.panel.detail.text()
     # the practice answer is the verdict of the word chosen, one of the sites
-    practice = window.panel.practice.text()
-    assert practice.startswith(f"{MARKS[result.sites[1].outcome]} word 3 حَاسِدٍ") and "expected Izhar" in practice \
-        or result.sites[1].prediction is None
+    practice, site = window.panel.practice.text(), result.sites[1]
+    assert practice.startswith(f"{MARKS[site.outcome]} word 3 حَاسِدٍ")
+    assert ("expected Izhar" in practice) if site.prediction is not None else (site.outcome in practice)
 
     # a site clicked in the list: its span selected on the waveform (no new analysis), Space plays it
     rect = table.visualItemRect(table.item(0, 1))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.waveform.selection() == pytest.approx((result.sites[0].start, result.sites[0].end))
     assert not window.workers.busy
+    assert window.panel.grid_caption.text().startswith("<b>Rules heard at 113:5 word 1") or result.sites[0].prediction is None
     played = []
     monkeypatch.setattr(window.toolbar.player, "play", lambda samples, rate, a, b, dev: played.append((a, b)))
     window.toolbar.act_play.setEnabled(True)  # no output device on a test machine
@@ -122,6 +123,8 @@ def test_a_verse_found_from_the_audio_while_the_window_keeps_answering(window, q
     # the event loop ran throughout: about one tick per 10 ms, and no long stall. The bound is
     # loose for a loaded shared CPU; work on the GUI thread would stall it for seconds.
     assert len(gaps) >= took * 1000 / 10 / 4, (len(gaps), took)
+    print(f"verse mode took {took:.1f} s; timer gaps: median {sorted(gaps)[len(gaps) // 2]} ms, "
+          f"longest {sorted(gaps)[-5:]} ms")
     assert max(gaps) < 500, sorted(gaps)[-5:]
 
 
@@ -176,3 +179,14 @@ def test_a_folder_of_verses_lists_each_verse_and_exports_site_rows(window, qtbot
     for r in view.results:
         if hasattr(r, "sites"):
             assert [{k: str(v) for k, v in x.items()} for x in site_rows(r)] == [x for x in rows if x["file"] == str(r.path)]
+
+
+def test_a_long_recording_that_is_no_verse_gets_the_clip_verdict_and_says_why(window, qtbot, tmp_path):
+    from tests.app.conftest import write_voice
+
+    window.analysis.last_analysis = None
+    window.open_file(str(write_voice(tmp_path / "long.wav", 9.0)))  # one 4 s crop, repeated: no verse
+    qtbot.waitUntil(lambda: window.last_analysis is not None and not window.workers.busy, timeout=VERSE_TIMEOUT)
+    assert window.analysis.verse_result is None and window.waveform.site_markers == []
+    assert "no verse found" in window.panel.detail.text().lower() and "%" in window.panel.verdict.text()
+    assert window.panel.verse.isVisibleTo(window.panel) and not window.panel.verse.table.isVisibleTo(window.panel)
