@@ -1,5 +1,6 @@
 """Checking a folder in a worker (with Cancel), expected rules per file, and exporting the rows
-the filter shows."""
+the filter shows. Verse recordings (app/verse_mode.py says which) are checked site by site, as
+`tajweed-check --verses` does, and export the checker's site rows."""
 
 from __future__ import annotations
 
@@ -13,18 +14,69 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from tajweed_desktop.core.audio.files import find_audio_files
 from tajweed_desktop.core.checking.results import FileResult, write_csv
+from tajweed_desktop.core.checking.verses import COLUMNS as SITE_COLUMNS
+from tajweed_desktop.core.checking.verses import VerseResult
+from tajweed_desktop.core.checking.verses import rows as site_rows
+from tajweed_desktop.core.common.atomic import atomic_write_bytes
 from tajweed_desktop.core.quran.practice import percent
 
 from .answer_key import AnswerKey, find_answer_key
 from .batch_view import BatchView
 from .settings import AppSettings
+from .verse_mode import MIN_VERSE_SECONDS, named_verse, shared_transcriber
 from .workers import WorkerSet
 
 log = logging.getLogger("tajweed_desktop.batch")
 
 
-def log_line(r: FileResult) -> str:
+def check_folder(ensemble, files: list[Path], chunk: int = 4):
+    """A generator worker: a FileResult per clip, a VerseResult per verse recording. A file named
+    as a verse (SSSAAA.mp3) is checked in verse mode; any other is checked as a clip first, and one
+    long enough to hold a verse (MIN_VERSE_SECONDS) in verse mode too, whose result replaces the
+    clip's when a verse is found. Cancel (closing the generator) is seen between files."""
+    from tajweed_desktop.core.checking.batch import check_files
+    from tajweed_desktop.core.checking.verses import check_verse_file
+
+    named = [f for f in files if named_verse(f) is not None]
+    for r in check_files(ensemble, [f for f in files if named_verse(f) is None], chunk=chunk):
+        if r.analysis is not None and r.analysis.duration >= MIN_VERSE_SECONDS:
+            verse = check_verse_file(ensemble, shared_transcriber(ensemble), r.path)
+            if verse.ok:
+                yield verse
+                continue
+        yield r
+    for f in named:
+        yield check_verse_file(ensemble, shared_transcriber(ensemble), f)
+
+
+def clip_as_site_row(r: FileResult) -> dict:
+    """A clip's row in the verse columns, for a folder that holds both: its verdict as `heard`."""
+    row = {k: "" for k in SITE_COLUMNS}
+    row["file"] = str(r.path)
+    if r.analysis is not None:
+        clip = r.analysis.clip
+        row.update(heard=clip.top_rule, confidence=round(clip.confidence, 4), uncertain=clip.uncertain)
+    row.update(expected=r.expected or "", outcome=r.outcome or "", error=r.error or "")
+    return row
+
+
+def site_csv_bytes(results: list) -> bytes:
+    """The checker's verse-mode CSV (core/checking/verses.py COLUMNS), rows in the order given."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=SITE_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in results:
+        w.writerows(site_rows(r) if isinstance(r, VerseResult) else [clip_as_site_row(r)])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def log_line(r: FileResult | VerseResult) -> str:
     """`checked <path>: <rule> <p>%`, or its error; with an expected rule, the outcome."""
+    if isinstance(r, VerseResult):
+        return f"checked {r.path} in verse mode: {r.summary()}"
     if r.analysis is None:
         error = r.error or "failed"
         return f"checked {r.path}: failed: {error[len(f'{r.path}: '):] if error.startswith(f'{r.path}: ') else error}"
@@ -111,7 +163,7 @@ class BatchController(QObject):
         self.key = key
         self._show_key()
         if self.view.results and self.ensemble is not None:
-            self.view.rejudge([self.key.judge(r, self.ensemble.labels) for r in self.view.results])
+            self.view.rejudge([self._with_expected(r) for r in self.view.results])
             log.info("judged %s again against %s: %s", self.view.root, self.key.describe(),
                      self.view.tally_text() or "no expected rules")
 
@@ -133,7 +185,9 @@ class BatchController(QObject):
             self.key = dataclasses.replace(self.key, folder=folder)
         self._show_key()
 
-    def _with_expected(self, r: FileResult) -> FileResult:
+    def _with_expected(self, r: FileResult | VerseResult) -> FileResult | VerseResult:
+        if isinstance(r, VerseResult):  # each site has its own expected rule, from the text
+            return r
         return self.key.judge(r, self.ensemble.labels)
 
     # ---- running -----------------------------------------------------------------------
@@ -160,13 +214,11 @@ class BatchController(QObject):
         self.view.start(len(files), list(self.ensemble.labels), root=Path(path))
         self._cancelled = False
         self._started = time.monotonic()
-        from tajweed_desktop.core.checking.batch import check_files
-
-        self.worker = self.workers.start(check_files, self.ensemble, files, chunk=4,
+        self.worker = self.workers.start(check_folder, self.ensemble, files, chunk=4,
                                          on_yield=self._result, on_finish=self._finished,
                                          on_error=lambda e: self.error.emit("Batch stopped", str(e)))
 
-    def _result(self, r: FileResult) -> None:
+    def _result(self, r: FileResult | VerseResult) -> None:
         r = self._with_expected(r)
         log.info(log_line(r))
         self.view.add_result(r)
@@ -200,10 +252,16 @@ class BatchController(QObject):
             self.export_csv(path)
 
     def export_csv(self, path: str) -> bool:
-        """Writes the rows the table shows (the filter's), in the table's order (the user's sort)."""
+        """Writes the rows the table shows (the filter's), in the table's order (the user's sort):
+        clips as `tajweed-check` writes them; once the table holds a verse recording, the site rows
+        of `tajweed-check --verses` (a clip there gets one row, its verdict as `heard`). Whole or
+        nothing (atomic)."""
         rows = self.view.visible_results()
         try:
-            write_csv(path, rows, self.view.labels)
+            if any(isinstance(r, VerseResult) for r in self.view.results):
+                atomic_write_bytes(path, site_csv_bytes(rows))
+            else:
+                write_csv(path, rows, self.view.labels)
         except OSError as exc:
             self.error.emit(f"Cannot write {path}", str(exc.strerror or exc))
             return False

@@ -2,7 +2,8 @@
 
 File names are shown relative to the folder being checked and sort in natural order (2 before
 10); failed rows say so in the result column; the filter says how many rows it shows; with
-expected rules the table counts matches."""
+expected rules the table counts matches. A verse recording's row names the verse found and how many
+of its sites were as expected; selecting it lists its sites below the table."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from tajweed_desktop.core.audio.files import natural_key
 from tajweed_desktop.core.checking.results import FileResult
+from tajweed_desktop.core.checking.verses import VerseResult
 from tajweed_desktop.core.quran.practice import percent, short_name, tally
 
 from .batch_rows import (
@@ -36,6 +38,7 @@ from .batch_rows import (
     _item,
     outcome_cells,
 )
+from .verse_view import SiteTable
 
 __all__ = ["BatchView", "natural_key"]
 
@@ -51,7 +54,7 @@ class BatchView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.results: list[FileResult] = []
+        self.results: list[FileResult | VerseResult] = []
         self.labels: list[str] = []
         self.root: Path | None = None
         self.model = QStandardItemModel(0, 0, self)
@@ -106,6 +109,16 @@ class BatchView(QWidget):
         layout.addWidget(self.tally_label)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
+        # a verse recording's sites, for the row selected
+        self.sites_label = QLabel("")
+        self.sites_label.setAccessibleName("Sites of the file selected")
+        self.sites = SiteTable()
+        self.sites.setAccessibleName("Sites of the file selected")
+        self.sites_label.hide()
+        self.sites.hide()
+        layout.addWidget(self.sites_label)
+        layout.addWidget(self.sites)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self._started = 0.0
         self._total = 0
         self._failed, self._outcomes = 0, []
@@ -156,6 +169,7 @@ class BatchView(QWidget):
         self._started, self._total = time.monotonic(), total
         self.cancel.setEnabled(True)
         self.status.setText(f"0 of {total} checked" + (f" in {root}" if root else ""))
+        self.show_sites(None)
         self.tally_label.setText("")
         self._update_columns()
         self._update_shown()
@@ -168,11 +182,13 @@ class BatchView(QWidget):
                 pass
         return str(path)
 
-    def add_result(self, r: FileResult) -> None:
+    def add_result(self, r: FileResult | VerseResult) -> None:
         self.results.append(r)
         name = self.display_name(r.path)
         row = [_item(name, natural_key(name), tip=str(r.path))]
-        if r.analysis is not None:
+        if isinstance(r, VerseResult):
+            row += self._verse_cells(r)
+        elif r.analysis is not None:
             c = r.analysis.clip
             rule = short_name(c.top_rule) + ("?" if c.uncertain else "")
             row += [_item(f"{r.analysis.duration:.2f}", r.analysis.duration), _item(rule, c.top_rule),
@@ -186,21 +202,22 @@ class BatchView(QWidget):
             font.setBold(True)
             failed.setFont(font)
             row += [_item("", -1.0), failed, _item("", -1.0), _item("")]
-        row += outcome_cells(r)
+        row += outcome_cells(r) if isinstance(r, FileResult) else [_item(""), _item("")]
         error = r.error or ""
         if error.startswith(f"{r.path}: "):  # the file column already names it
             error = error[len(f"{r.path}: "):]
         row.append(_item(error, tip=r.error))
-        if r.analysis is not None:
+        if isinstance(r, FileResult) and r.analysis is not None:
             row += [_item(f"{p:.3f}", float(p)) for p in r.analysis.clip.probabilities]
         else:
             row += [_item("", -1.0) for _ in self.labels]
         self.model.appendRow(row)
-        if len(self.results) == 1 or (r.expected is not None and self.table.isColumnHidden(COL_EXPECTED)):
+        expected = getattr(r, "expected", None)
+        if len(self.results) == 1 or (expected is not None and self.table.isColumnHidden(COL_EXPECTED)):
             self._update_columns()
         done = len(self.results)
         self._failed += not r.ok
-        if r.expected is not None:
+        if expected is not None:
             self._outcomes.append(r.outcome)
         self.progress.setValue(done)
         elapsed = time.monotonic() - self._started
@@ -209,16 +226,50 @@ class BatchView(QWidget):
         self._update_tally()
         self._update_shown()
 
+    def _verse_cells(self, r: VerseResult) -> list:
+        """The verse found and its sites in a line: "82:19 (score 0.04): 3 of 4 sites as expected"."""
+        al = r.alignment
+        duration = [_item(f"{al.duration:.2f}", al.duration)] if al is not None else [_item("", -1.0)]
+        if not r.ok:
+            failed = _item("failed", "~failed", tip=r.error)
+            failed.setForeground(QBrush(self.palette().color(QPalette.ColorRole.Link)))
+            return duration + [failed, _item("", -1.0), _item("")]
+        good = sum(s.outcome == "as expected" for s in r.sites)
+        text = f"{al.label} (score {al.score:.2f}): " + (f"{good} of {len(r.sites)} sites as expected" if r.sites
+                                                           else "no sites")
+        tip = "; ".join(f"word {s.site} {s.word}: {s.outcome}" for s in r.sites) or None
+        return duration + [_item(text, f"verse {al.surah:03d}{al.first_ayah:03d}", tip=tip), _item("", -1.0), _item("")]
+
+    def _current_changed(self, current, _previous=None) -> None:
+        if not current.isValid():
+            return self.show_sites(None)
+        row = self.proxy.mapToSource(current).row()
+        self.show_sites(self.results[row] if 0 <= row < len(self.results) else None)
+
+    def show_sites(self, r) -> None:
+        """Below the table: the sites of the verse recording selected (nothing for a clip)."""
+        if not isinstance(r, VerseResult) or not r.ok:
+            self.sites_label.hide()
+            self.sites.hide()
+            return
+        self.sites_label.setText(f"Sites of {self.display_name(r.path)}, {r.alignment.label} "
+                                 "(double-click the row to open it):")
+        self.sites_label.show()
+        self.sites.show_sites(r.sites)
+        self.sites.setVisible(bool(r.sites))
+
     def _update_columns(self) -> None:
-        with_expected = any(r.expected is not None for r in self.results)
+        with_expected = any(getattr(r, "expected", None) is not None for r in self.results)
         self.table.setColumnHidden(COL_EXPECTED, not with_expected)
         self.table.setColumnHidden(COL_OUTCOME, not with_expected)
 
     def rejudge(self, results: list[FileResult]) -> None:
         """The same files under another answer key: expected and outcome cells, and the count."""
         self.results = list(results)
-        self._outcomes = [r.outcome for r in results if r.expected is not None]
+        self._outcomes = [r.outcome for r in results if getattr(r, "expected", None) is not None]
         for row, r in enumerate(results):
+            if isinstance(r, VerseResult):
+                continue
             for col, item in zip((COL_EXPECTED, COL_OUTCOME), outcome_cells(r)):
                 self.model.setItem(row, col, item)
         self._update_columns()
@@ -250,7 +301,7 @@ class BatchView(QWidget):
         n, total = self.proxy.rowCount(), self.model.rowCount()
         self.shown.setText(f"showing {n} of {total}" if self.filter.text() else f"{total} rows")
 
-    def visible_results(self) -> list[FileResult]:
+    def visible_results(self) -> list[FileResult | VerseResult]:
         """The results the table shows (the filter's), in the table's order (the user's sort)."""
         return [self.results[self.proxy.mapToSource(self.proxy.index(r, 0)).row()] for r in range(self.proxy.rowCount())]
 

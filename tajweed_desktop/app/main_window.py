@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.toolbar = AudioToolbar(settings, self.waveform, self)
         self.addToolBar(self.toolbar)
         self.analysis = AnalysisController(self.workers, self.waveform, self.panel, self)
+        self.analysis.verse_mode = True  # a recording that can hold a verse is checked site by site
         self.batch_controller = BatchController(self.workers, self.batch, settings, self)
         self.menus = Menus(self, settings)
         self.model = ModelLoader(self.workers, self)
@@ -91,7 +92,7 @@ class MainWindow(QMainWindow):
         self.analysis.cleared.connect(lambda: self.setWindowTitle(TITLE))
         self.analysis.failed.connect(self._show_error)
         self.analysis.note.connect(self.statusBar().showMessage)
-        self.practice.expected_changed.connect(self.analysis.set_expected)
+        self.practice.expected_changed.connect(self._practice_changed)
         self.batch.open_file_requested.connect(self.open_file)
         self.batch_controller.started.connect(lambda: self.tabs.setCurrentWidget(self.batch))
         self.batch_controller.message.connect(self.statusBar().showMessage)
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
         self.menus.mark_model()
         self.practice.set_labels(list(ensemble.labels))
         self.analysis.expected = self.practice.expected()
+        self.analysis.practice_site = self.practice.chosen_site()
         self.analysis.set_ensemble(ensemble)
         self.batch_controller.set_ensemble(ensemble)
         self.model_changed.emit(True)
@@ -166,6 +168,11 @@ class MainWindow(QMainWindow):
         self.panel.show_message(f"No model loaded: {reason}")
         self.batch_controller.model_failed(reason)
         self.model_changed.emit(False)
+
+    def _practice_changed(self, label) -> None:
+        """The Practise box's word is one of the verse's sites: its verse is the verse checked."""
+        self.analysis.set_practice_site(self.practice.chosen_site())
+        self.analysis.set_expected(label)
 
     # ---- opening -----------------------------------------------------------------------
     def open_file(self, path: str) -> None:

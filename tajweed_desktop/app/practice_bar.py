@@ -114,6 +114,13 @@ class PracticeBar(QWidget):
         site = self.site.currentData()
         return quran.expected_label(site, self.labels) if site is not None else None
 
+    def chosen_site(self) -> tuple[int, int, int] | None:
+        """(surah, ayah, word) of the word chosen in a verse; None when a rule (or nothing) is chosen."""
+        if self.mode.currentData() != VERSE:
+            return None
+        site = self.site.currentData()
+        return (site.surah, site.ayah, site.word) if site is not None else None
+
     def _changed(self) -> None:
         verse_mode = self.mode.currentData() == VERSE
         for w in (self.surah, self.ayah, self.site, self.verse, self.source):

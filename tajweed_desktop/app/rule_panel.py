@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 from tajweed_desktop.core.quran.practice import outcome, percent, practice_answer, short_name
 from tajweed_desktop.core.quran.rules import rule_info
 
+from .verse_view import VerseBox
+
 if TYPE_CHECKING:
     from tajweed_desktop.core.model.ensemble import Analysis
     from tajweed_desktop.core.checking.progressive import Judged
@@ -149,6 +151,13 @@ class RulePanel(QWidget):
         content.addWidget(self.verdict)
         content.addWidget(self.practice)
         content.addWidget(self.detail)
+        self.verse = VerseBox()  # verse mode: which verse, its text with the sites marked, the sites
+        self.verse.hide()
+        content.addWidget(self.verse)
+        self.grid_caption = QLabel("")  # verse mode: whose probabilities the rule rows show
+        self.grid_caption.setAccessibleName("Rule rows show")
+        self.grid_caption.hide()
+        content.addWidget(self.grid_caption)
         content.addLayout(self.grid)
         content.addStretch(1)
         self.scroll = QScrollArea()
@@ -220,6 +229,37 @@ class RulePanel(QWidget):
             bar.setValue(int(round(prob * 1000)))
             number.setText(f"{percent(prob)} ± {spread:.1%}")
 
+    def show_verse(self, verdict: str, detail: str, practice: str | None = None, practice_outcome: str = "") -> None:
+        """Verse mode: the verse found and its sites (the verse box, filled by the caller); the rule
+        rows show the probabilities of the site selected in the list."""
+        self.show_message(verdict)
+        self.detail.setText(detail)
+        if practice:
+            self.practice.setText(practice)
+            self.practice.setProperty("outcome", practice_outcome)
+            self.practice.show()
+        self.verse.show()
+
+    def show_site(self, prediction, caption: str = "") -> None:
+        """The rule rows for one site's clip (None: a site that was not judged)."""
+        self.grid_caption.setText(caption)
+        self.grid_caption.setVisible(bool(caption))
+        for label, (_, bar, number) in self.rows.items():
+            if prediction is None or label not in prediction.labels:
+                bar.setValue(0)
+                number.setText("–")
+                continue
+            i = list(prediction.labels).index(label)
+            bar.setValue(int(round(prediction.probabilities[i] * 1000)))
+            number.setText(f"{percent(prediction.probabilities[i])} ± {prediction.spread[i]:.1%}")
+
+    def show_steps(self, text: str) -> None:
+        """Work of a few long steps (verse mode): what is being done, a busy bar and Cancel."""
+        self.show_message(text)
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("")
+        self.progress_host.show()
+
     def show_unjudged(self, name: str, reason: str, detail: str | None) -> None:
         """A recording that opened but gets no rule: the reason is the verdict."""
         self.show_message(f"{name}: {reason}")
@@ -242,6 +282,8 @@ class RulePanel(QWidget):
 
     def show_message(self, text: str) -> None:
         self.progress_host.hide()
+        self.verse.hide()
+        self.grid_caption.hide()
         self.verdict.setText(text)
         self.detail.setText("")
         self.practice.hide()

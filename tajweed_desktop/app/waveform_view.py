@@ -104,6 +104,8 @@ class WaveformView(QWidget):
         self.samples = np.zeros(0, np.float32)
         self.rate = 16000
         self._peak = 1.0
+        # verse mode: per site a shaded span and a label (its word and ✓ ✗ ? ‖), and the outcome
+        self.site_markers: list[tuple[pg.LinearRegionItem, pg.TextItem, str]] = []
         self._apply_palette()
 
     def changeEvent(self, event) -> None:
@@ -124,6 +126,7 @@ class WaveformView(QWidget):
         for line in self.judged.lines:
             line.setPen(pg.mkPen(pal.color(QPalette.ColorRole.Link), width=1))
         self.judged_label.setColor(text)
+        self._style_sites()
         for plot in (self.wave_plot, self.timeline_plot):
             plot.setBackground(base)
             for name in ("left", "bottom"):
@@ -138,6 +141,7 @@ class WaveformView(QWidget):
         self.curve.setData([], [])
         self.region.hide()
         self.clear_judged()
+        self.clear_sites()
         self.wave_plot.setLimits(xMin=0, xMax=1)  # not the previous file's range
         self.wave_plot.setXRange(0, 1, padding=0.01)
         self.wave_plot.setYRange(-1, 1)
@@ -160,6 +164,7 @@ class WaveformView(QWidget):
         self.region.show()
         self._peak = peak
         self.clear_judged()
+        self.clear_sites()
         self.set_playhead(0.0)
         self.clear_timeline()
 
@@ -170,6 +175,64 @@ class WaveformView(QWidget):
         self.judged_label.setText(f"judged {end - start:.1f} s")
         self.judged_label.setPos(start, self._peak)
         self.judged_label.show()
+
+    def set_sites(self, sites: list[tuple[float, float, str, str]]) -> None:
+        """Verse mode: mark each site (start, end, label, outcome): its span shaded in the lower part of
+        the plot and a label with its word and sign above it, every other label lower so that
+        neighbours do not cover each other. The colour only repeats what the sign says."""
+        from .verse_mode import COLOURS
+        from .verse_view import quran_font
+
+        self.clear_sites()
+        self.clear_judged()
+        font = quran_font(self.font(), 1.15)
+        for i, (start, end, label, outcome) in enumerate(sites):
+            region = pg.LinearRegionItem((start, end), movable=False, span=(0.0, 0.8))
+            region.setZValue(5)
+            region.setToolTip(f"{label}: {outcome}")
+            item = pg.TextItem(label, anchor=(0, 0))
+            item.setFont(font)
+            item.setZValue(13)
+            item.setPos(start, self._peak * (1.0 if i % 2 == 0 else 0.62))
+            self.wave_plot.addItem(region)
+            self.wave_plot.addItem(item)
+            self.site_markers.append((region, item, outcome))
+        self._style_sites(COLOURS)
+
+    def _style_sites(self, colours: dict | None = None) -> None:
+        if not self.site_markers:
+            return
+        if colours is None:
+            from .verse_mode import COLOURS as colours
+        pal = self.palette()
+        base = QColor(pal.color(QPalette.ColorRole.Base))
+        base.setAlpha(215)
+        for region, item, outcome in self.site_markers:
+            colour = QColor(*colours.get(outcome, (128, 128, 128)))
+            shade = QColor(colour)
+            shade.setAlpha(70)
+            region.setBrush(shade)
+            region.setHoverBrush(shade)
+            for line in region.lines:
+                line.setPen(pg.mkPen(colour, width=1))
+            item.setColor(pal.color(QPalette.ColorRole.Text))
+            item.fill = pg.mkBrush(base)
+            item.border = pg.mkPen(colour, width=1.5)
+            item.update()
+
+    def clear_sites(self) -> None:
+        for region, item, _ in self.site_markers:
+            self.wave_plot.removeItem(region)
+            self.wave_plot.removeItem(item)
+        self.site_markers = []
+
+    def select_span(self, start: float, end: float) -> None:
+        """Select a span (a site's) for playback, without asking for it to be analysed, and put the
+        playhead at its start."""
+        with QSignalBlocker(self.region):
+            self.region.setRegion((start, end))
+        self.region.show()
+        self.set_playhead(start)
 
     def clear_judged(self) -> None:
         self.judged.hide()

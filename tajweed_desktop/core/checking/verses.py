@@ -202,3 +202,36 @@ def rows(result: VerseResult, name: str | None = None) -> list[dict]:
                     "confidence": round(p.confidence, 4) if p else "", "uncertain": p.uncertain if p else "",
                     "outcome": s.outcome, "start_s": round(s.start, 3), "end_s": round(s.end, 3), "error": s.error})
     return out
+
+
+def verse_steps(ensemble: Ensemble, tr: Transcriber, path: str | Path,
+                given: tuple[int, int, int] | None = None, use_filename: bool = True):
+    """`check_verse_file` one step at a time, for a caller that shows what it is doing and may stop
+    between steps (the app's worker): yields the step about to run ("reading", "finding the verse",
+    "aligning 82:5", "judging 3 sites"), returns the VerseResult. Never raises for bad input."""
+    path = Path(path)
+    try:
+        yield "reading"
+        raw, rate, channels = decode_bounded(path)
+        rec = recording_from_array(raw, SAMPLE_RATE, path, channels, original_rate=rate)
+        if given is None and use_filename:
+            given = ident.verse_from_filename(path.name)
+        found = None
+        if given is not None:
+            yield f"aligning {verse_label(*given)}"
+            al, fits, _ = ident.check_given(tr, rec.samples, *given)
+            if not fits:
+                return VerseResult(path, al, error=f"this recording does not sound like "
+                                   f"{verse_label(*given)} (score {al.score:.2f})", given=given)
+        else:
+            yield "finding the verse"
+            found = ident.identify(tr, rec.samples)
+            if not found.found:
+                return VerseResult(path, identification=found, error=found.message())
+            al = found.best.alignment
+        yield f"judging the sites of {al.label}"
+        return VerseResult(path, al, found, tuple(judge_sites(ensemble, raw, rec, al)), given=given)
+    except TajweedError as exc:
+        return VerseResult(path, error=str(exc), given=given)
+    except Exception as exc:  # a bug must not end a batch
+        return VerseResult(path, error=f"{path}: unexpected error ({type(exc).__name__}: {exc})", given=given)
