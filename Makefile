@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow package package-check check lint bundles calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses
+.PHONY: run test test-slow package package-check check lint bundles calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses live
 
 $(STAMP): pyproject.toml packaging/front-end-weights.txt
 	$(PYTHON) -m venv $(VENV)
@@ -107,3 +107,9 @@ verses: $(STAMP)
 	test -f $(VOICES_RUN)/report/metrics.json || $(PY) -m trainer $(T4R5) --split voices --recipe frames --run-dir $(VOICES_RUN) --no-progress
 	for k in 1 2 3 4 5 6 7; do $(PY) -m trainer assemble $(VOICES_RUN) --fold $$k --export $(VOICES_RUN)/fold-bundles/fold$$k || exit 1; done
 	$(PY) tools/verses_eval.py --model tajweed4 --heldout $(VOICES_RUN)/fold-bundles --out reports/verses
+
+# Live mode replayed at real time on 20 reciters5 verses (four per reciter; the verse named by the
+# file name): per site the delay from the end of the word that decides it to its live verdict, and
+# live against final agreement. reports/live_sites.csv; a few minutes on a 2-core CPU.
+live: $(STAMP)
+	mkdir -p reports && $(PY) tools/live_eval.py --csv reports/live_sites.csv

@@ -10,6 +10,7 @@ its own recording and let the bundle judge it. Outcomes per site: `as expected`,
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,16 +142,7 @@ def judge_sites(ensemble: Ensemble, raw: np.ndarray, rec: Recording, al: Alignme
 def check_verse_file(ensemble: Ensemble, tr: Transcriber, path: str | Path,
                      given: tuple[int, int, int] | None = None, use_filename: bool = True) -> VerseResult:
     """One recording in verse mode; never raises for bad input (the error is in the result)."""
-    path = Path(path)
-    try:
-        raw, rate, channels = decode_bounded(path)
-        if given is None and use_filename:
-            given = ident.verse_from_filename(path.name)
-    except TajweedError as exc:
-        return VerseResult(path, error=str(exc), given=given)
-    except Exception as exc:  # a bug must not end a batch
-        return VerseResult(path, error=f"{path}: unexpected error ({type(exc).__name__}: {exc})", given=given)
-    return check_verse_samples(ensemble, tr, raw, path, given, channels=channels, original_rate=rate)
+    return _last(verse_steps(ensemble, tr, path, given, use_filename))
 
 
 def check_verse_samples(ensemble: Ensemble, tr: Transcriber, raw: np.ndarray, path: str | Path | None = None,
@@ -158,20 +150,57 @@ def check_verse_samples(ensemble: Ensemble, tr: Transcriber, raw: np.ndarray, pa
                         original_rate: int | None = None) -> VerseResult:
     """Verse mode on samples already in memory (16 kHz mono, as `decode_bounded` gives them, or a
     recording being made): what `check_verse_file` does after decoding. Never raises for bad input."""
+    return _last(sample_steps(ensemble, tr, raw, path, given, channels, original_rate))
+
+
+def _last(steps: Generator[str, None, VerseResult]) -> VerseResult:
+    """Run a step generator to its end and give what it returns."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+def verse_steps(ensemble: Ensemble, tr: Transcriber, path: str | Path, given: tuple[int, int, int] | None = None,
+                use_filename: bool = True) -> Generator[str, None, VerseResult]:
+    """`check_verse_file` one step at a time, for a caller that shows what it is doing and may stop
+    between steps (the app's worker): yields the step about to run ("reading", "finding the verse",
+    "aligning 82:5", "judging the sites of 82:5"), returns the VerseResult. Never raises for bad input."""
+    path = Path(path)
+    try:
+        yield "reading"
+        raw, rate, channels = decode_bounded(path)
+        if given is None and use_filename:
+            given = ident.verse_from_filename(path.name)
+    except TajweedError as exc:
+        return VerseResult(path, error=str(exc), given=given)
+    except Exception as exc:  # a bug must not end a batch
+        return VerseResult(path, error=f"{path}: unexpected error ({type(exc).__name__}: {exc})", given=given)
+    return (yield from sample_steps(ensemble, tr, raw, path, given, channels, rate))
+
+
+def sample_steps(ensemble: Ensemble, tr: Transcriber, raw: np.ndarray, path: str | Path | None = None,
+                 given: tuple[int, int, int] | None = None, channels: int = 1,
+                 original_rate: int | None = None) -> Generator[str, None, VerseResult]:
+    """`check_verse_samples` one step at a time (as `verse_steps`)."""
     path = Path(path) if path is not None else Path("recording")
     try:
         rec = recording_from_array(raw, SAMPLE_RATE, path, channels, original_rate=original_rate)
+        found = None
         if given is not None:
+            yield f"aligning {verse_label(*given)}"
             al, fits, _ = ident.check_given(tr, rec.samples, *given)
             if not fits:
                 return VerseResult(path, al, error=f"this recording does not sound like "
                                    f"{verse_label(*given)} (score {al.score:.2f})", given=given)
-            found = None
         else:
+            yield "finding the verse"
             found = ident.identify(tr, rec.samples)
             if not found.found:
                 return VerseResult(path, identification=found, error=found.message())
             al = found.best.alignment
+        yield f"judging the sites of {al.label}"
         return VerseResult(path, al, found, tuple(judge_sites(ensemble, raw, rec, al)), given=given)
     except TajweedError as exc:
         return VerseResult(path, error=str(exc), given=given)
@@ -202,36 +231,3 @@ def rows(result: VerseResult, name: str | None = None) -> list[dict]:
                     "confidence": round(p.confidence, 4) if p else "", "uncertain": p.uncertain if p else "",
                     "outcome": s.outcome, "start_s": round(s.start, 3), "end_s": round(s.end, 3), "error": s.error})
     return out
-
-
-def verse_steps(ensemble: Ensemble, tr: Transcriber, path: str | Path,
-                given: tuple[int, int, int] | None = None, use_filename: bool = True):
-    """`check_verse_file` one step at a time, for a caller that shows what it is doing and may stop
-    between steps (the app's worker): yields the step about to run ("reading", "finding the verse",
-    "aligning 82:5", "judging 3 sites"), returns the VerseResult. Never raises for bad input."""
-    path = Path(path)
-    try:
-        yield "reading"
-        raw, rate, channels = decode_bounded(path)
-        rec = recording_from_array(raw, SAMPLE_RATE, path, channels, original_rate=rate)
-        if given is None and use_filename:
-            given = ident.verse_from_filename(path.name)
-        found = None
-        if given is not None:
-            yield f"aligning {verse_label(*given)}"
-            al, fits, _ = ident.check_given(tr, rec.samples, *given)
-            if not fits:
-                return VerseResult(path, al, error=f"this recording does not sound like "
-                                   f"{verse_label(*given)} (score {al.score:.2f})", given=given)
-        else:
-            yield "finding the verse"
-            found = ident.identify(tr, rec.samples)
-            if not found.found:
-                return VerseResult(path, identification=found, error=found.message())
-            al = found.best.alignment
-        yield f"judging the sites of {al.label}"
-        return VerseResult(path, al, found, tuple(judge_sites(ensemble, raw, rec, al)), given=given)
-    except TajweedError as exc:
-        return VerseResult(path, error=str(exc), given=given)
-    except Exception as exc:  # a bug must not end a batch
-        return VerseResult(path, error=f"{path}: unexpected error ({type(exc).__name__}: {exc})", given=given)
