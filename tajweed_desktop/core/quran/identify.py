@@ -36,6 +36,12 @@ NO_VERSE_SCORE = 0.02
 # Whisper's language detection: below this probability of Arabic, the sound is speech in another
 # language, not recitation. A first-principles bound: Arabic recitation was measured at 0.65-0.98.
 MIN_ARABIC = 0.2
+# The ranking's length term: (shorter / longer letter count of transcript and candidate) ** LENGTH_POWER.
+# Without it a run that adds a verse of the same words (109:3-5 for 109:3, 82:17-18 for 82:17) wins,
+# as the decoder predicts such text well whatever it hears. Chosen on haneef, not reciters5
+# (tools/fit_verse_threshold.py): top-1 on its 57 verses under 8 s 0.860 without the term, 0.895 with
+# any power from 0.5 to 3; on 60 verses under 30 s 0.983 -> 1.000. 1 is the middle of that plateau.
+LENGTH_POWER = 1.0
 GIVEN_COSINE_SHARE = 0.5  # a named verse whose text matches the transcript under half as well as the best is "not it"
 
 
@@ -183,6 +189,25 @@ def text_candidates(transcript: str, n: int = TEXT_CANDIDATES, runs: bool = True
     return [Candidate(s, a, b, sc) for (s, a, b), sc in best]
 
 
+def _letters(s: str) -> int:
+    return len(qwords.plain(s).replace(" ", ""))
+
+
+def candidate_letters(c: Candidate) -> int:
+    return sum(_letters(text.verse_text(c.surah, k)) for k in range(c.first_ayah, c.last_ayah + 1))
+
+
+def length_fit(transcript_letters: int, c: Candidate) -> float:
+    """1 when the transcript is as long as the candidate's text, less the more they differ."""
+    a, b = transcript_letters, candidate_letters(c)
+    return min(a, b) / max(a, b) if a and b else 0.0
+
+
+def rank_score(c: Candidate, transcript_letters: int, power: float = LENGTH_POWER) -> float:
+    """How aligned candidates are ranked: alignment score x text cosine x length fit ** power."""
+    return (c.score or 0.0) * c.text_score * length_fit(transcript_letters, c) ** power
+
+
 def identify(tr: Transcriber, samples: np.ndarray, n_align: int = TEXT_CANDIDATES, top: int = 5) -> Identification:
     """The verses the recording most likely holds, best first, with their scores. Raises
     NotRecitationError for speech in another language that matches no verse."""
@@ -193,7 +218,8 @@ def identify(tr: Transcriber, samples: np.ndarray, n_align: int = TEXT_CANDIDATE
     for c in cands[:n_align]:
         al = align_verses(tr, samples, c.surah, c.first_ayah, c.last_ayah, transcript=transcript, cache=cache)
         aligned.append(Candidate(c.surah, c.first_ayah, c.last_ayah, c.text_score, al.score, al))
-    aligned.sort(key=lambda c: -(c.score or 0.0) * c.text_score)
+    letters = _letters(transcript)
+    aligned.sort(key=lambda c: -rank_score(c, letters))
     ranked = (aligned + cands[n_align:])[:top]
     found = bool(ranked) and (ranked[0].score or 0.0) >= NO_VERSE_SCORE
     # Language detection alone misjudges recitation (Abdul Basit's 82:11 was heard as Tamil, Arabic
