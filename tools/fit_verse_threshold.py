@@ -4,7 +4,8 @@ numbers the README reports), never on reciters5: the ranking rule and the "no ve
     PYTHONPATH=. python tools/fit_verse_threshold.py [--n 40] [--seed 0] [--max-seconds 30]
 
 For a seeded sample of haneef verses under 30 s it prints, per ranking rule (alignment score,
-text cosine alone, alignment score x text cosine x the length fit to powers 0-3), top-1 and top-5, and the alignment scores of
+text cosine alone, alignment score x text cosine x the length fit to powers 0-2, with and without
+the share of words heard), top-1 and top-5, and the alignment scores of
 right and wrong first answers, from which NO_VERSE_SCORE (core/quran/identify.py) was set.
 """
 
@@ -39,7 +40,8 @@ def main() -> None:
     random.Random(args.seed).shuffle(rows)
     tr = Transcriber()
     rules = {"align": lambda c, n: c.score or 0, "text": lambda c, n: c.text_score,
-             **{f"align*text*len^{p}": (lambda c, n, p=p: ident.rank_score(c, n, p)) for p in (0, 0.5, 1, 2, 3)}}
+             **{f"align*text*len^{p}": (lambda c, n, p=p: ident.rank_score(c, n, p, heard=False)) for p in (0, 0.5, 1, 2)},
+             **{f"align*text*len^{p}*heard": (lambda c, n, p=p: ident.rank_score(c, n, p)) for p in (0, 1)}}
     hits = {k: [0, 0] for k in rules}
     right, wrong = [], []
     for r in rows[: args.n]:
@@ -65,7 +67,7 @@ def main() -> None:
         print(f"{r['file']} {truth} -> {best.label} {best.score:.3f} {'ok' if ok else 'WRONG'} {time.time() - t0:.1f}s", flush=True)
     n = min(args.n, len(rows))
     for k, (h1, h5) in hits.items():
-        print(f"{k:>18}: top-1 {h1 / n:.3f}  top-5 {h5 / n:.3f}  (n={n})")
+        print(f"{k:>24}: top-1 {h1 / n:.3f}  top-5 {h5 / n:.3f}  (n={n})")
     for name, v in (("right", right), ("wrong", wrong)):
         if v:
             print(f"score of {name} first answers: n={len(v)} min {min(v):.3f} p10 {np.percentile(v, 10):.3f} median {np.median(v):.3f} max {max(v):.3f}")
