@@ -100,3 +100,13 @@ def test_a_short_verse_whose_candidates_get_no_alignment_path_is_not_a_crash(tr)
     found = ident.identify(tr, verse("shuraim", 109, 1))
     assert len(found.candidates) == 5
     assert all(0.0 <= (c.score or 0.0) <= 1.0 for c in found.candidates)
+
+
+def test_the_opening_of_a_verse_names_it_among_the_opening_candidates():
+    """Live mode identifies a verse from its first words (`opening_candidates`); the postings it
+    reads were built from the verse index's old Counters and raised AttributeError on its arrays."""
+    from tajweed_desktop.core.quran import text
+
+    opening = " ".join(text.verse_text(82, 19).split(" ")[:4])
+    found = [(c.surah, c.first_ayah) for c in ident.opening_candidates(opening)[:3]]
+    assert (82, 19) in found, found
