@@ -321,7 +321,9 @@ class LiveChecker:
         letters = np.cumsum([len(qwords.plain(w.text).replace(" ", "")) for w in al.words])
         said = len(qwords.plain(transcript).replace(" ", "")) * SAID_SLACK + SAID_EXTRA_LETTERS
         if n > WINDOW_SAMPLES:  # the transcript covers the last window only: the words before it are said
-            said += float(letters[np.searchsorted([w.start for w in al.words], a_last / SAMPLE_RATE)] if al.words else 0)
+            # (every word starting before the last window: all are said; the index stops at the last)
+            k = int(np.searchsorted([w.start for w in al.words], a_last / SAMPLE_RATE))
+            said += float(letters[min(k, len(letters) - 1)] if al.words else 0)
         self._said = {(w.ayah, w.word) for w, c in zip(al.words, letters) if c <= said}
         return al
 

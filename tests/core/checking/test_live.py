@@ -109,3 +109,17 @@ def test_compare_pairs_each_final_site_with_its_live_verdict_and_final_given_fol
     assert live.final_given((82, 5, 5), state) == (82, 5, 6)
     assert live.final_given(None, state) is None
     assert live.final_given((82, 5, 5), live.LiveState(live.NO_RECITATION, False)) == (82, 5, 5)
+
+
+def test_the_last_verse_of_a_surah_heard_for_longer_than_one_window_is_not_a_crash(models):
+    """82:19 is the surah's last verse: there is no next verse to follow, so its audio grows past
+    Whisper's 30 s window while the learner goes on (here: silence). Every aligned word then starts
+    before the last window, and counting the words said indexed past the end (IndexError)."""
+    ens, tr = models
+    x = decode_bounded(need_data("reciters5", "verses", "husary", "082019.mp3"))[0]
+    checker = live.LiveChecker(ens, tr, given=(82, 19, 19))
+    first = checker.update(x)
+    longer = np.concatenate([x, np.zeros(31 * 16000 - len(x), np.float32)])
+    state = checker.update(longer)
+    assert (state.surah, state.ayah) == (82, 19) and state.audio_s == pytest.approx(31.0)
+    assert {s.key for s in first.sites} <= {s.key for s in state.sites}
