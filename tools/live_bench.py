@@ -38,6 +38,7 @@ from bench.responsiveness import GapProbe  # noqa: E402
 from tajweed_desktop.app.main_window import MainWindow  # noqa: E402
 from tajweed_desktop.app.settings import AppSettings  # noqa: E402
 from tajweed_desktop.core.audio.decode import decode_bounded  # noqa: E402
+from tajweed_desktop.core.common.memory import limit_malloc_arenas  # noqa: E402
 
 RATE = 16000
 BLOCK = 480  # 30 ms, the recorder's drain
@@ -82,6 +83,7 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="bundle (default: the app's default)")
     args = ap.parse_args()
 
+    limit_malloc_arenas()  # as the app's main does, before any thread starts
     app = QApplication.instance() or QApplication([])
     x, names = verses(args.minutes)
     tmp = Path(tempfile.mkdtemp())
@@ -115,6 +117,17 @@ def main() -> None:
     feeder = QTimer(interval=10)
     feeder.timeout.connect(pump)
     probe = GapProbe()
+    long_gaps = []  # (when, ms) of each gap over 30 ms
+    tick = probe._tick
+
+    def noting_tick():
+        before = probe.last
+        tick()
+        if before is not None and probe.last - before > 0.03:
+            long_gaps.append((round(probe.last - started, 1), round((probe.last - before) * 1e3)))
+
+    probe.timer.timeout.disconnect()
+    probe.timer.timeout.connect(noting_tick)
     probe.start()
     feeder.start()
     peaks, rss_peak, next_report = [], 0.0, 30.0
@@ -137,7 +150,9 @@ def main() -> None:
     print(f"live: {len(x) / RATE:.0f} s of audio fed in {elapsed:.0f} s; {len(states)} states shown; "
           f"{len(st.sites) if st else 0} sites judged live; verses followed: "
           f"{', '.join(f'{a}:{b}' for a, b in st.verses) if st else '-'}")
-    print(f"longest event-loop stall while live ran: {stall * 1e3:.0f} ms (5 ms timer; target 50 ms)")
+    print(f"longest event-loop stall while live ran: {stall * 1e3:.0f} ms (5 ms timer; target 50 ms); "
+          f"gaps over 30 ms: {len(long_gaps)}, over 50 ms: {sum(ms > 50 for _, ms in long_gaps)}: "
+          f"{sorted(long_gaps, key=lambda g: -g[1])[:8]} (s into the run, ms)")
     print(f"RSS: before {before:.0f} MB, peak while live {rss_peak:.0f} MB (sampled), VmHWM {live_peak:.0f} MB "
           f"(target < 500 MB)", flush=True)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -30,6 +31,7 @@ from PySide6.QtCore import QObject, Signal
 
 from tajweed_desktop.core.audio.decode import resample_stream
 from tajweed_desktop.core.audio.formats import SAMPLE_RATE
+from tajweed_desktop.core.common.memory import release_free_memory
 
 from . import verse_mode
 from .workers import WorkerSet
@@ -38,6 +40,7 @@ log = logging.getLogger("tajweed_desktop.live")
 
 DRAW_SECONDS = 0.1  # the live waveform is redrawn after this much new audio
 INITIAL_SECONDS = 60.0  # the buffer's first size; it doubles when full
+TRIM_SECONDS = 5.0  # the live worker returns freed memory to the system this often (core/common/memory.py)
 
 
 class LiveBuffer:
@@ -79,13 +82,23 @@ class LiveBuffer:
 
 
 def live_work(ensemble, mailbox, given, emit: Callable, stop: threading.Event) -> None:
-    """The worker: the core's loop (`LiveChecker.serve`) until the mailbox is closed or `stop` set."""
+    """The worker: the core's loop (`LiveChecker.serve`) until the mailbox is closed or `stop` set.
+    What the updates freed goes back to the system every TRIM_SECONDS (the other workers give it
+    back when they finish; this one runs as long as the recording)."""
     from tajweed_desktop.core.checking.live import LiveChecker
 
     tr = verse_mode.shared_transcriber(ensemble)
     if stop.is_set():
         return
-    LiveChecker(ensemble, tr, given).serve(mailbox, emit, stop.is_set)
+    trimmed = [time.monotonic()]
+
+    def emit_and_trim(state) -> None:
+        emit(state)
+        if time.monotonic() - trimmed[0] >= TRIM_SECONDS:
+            release_free_memory()
+            trimmed[0] = time.monotonic()
+
+    LiveChecker(ensemble, tr, given).serve(mailbox, emit_and_trim, stop.is_set)
 
 
 def site_mark(result) -> tuple[float, float, str, str]:
