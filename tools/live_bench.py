@@ -85,6 +85,9 @@ def main() -> None:
 
     limit_malloc_arenas()  # as the app's main does, before any thread starts
     app = QApplication.instance() or QApplication([])
+    from tajweed_desktop.app.workers import collect_garbage_on_the_gui_thread
+
+    collector = collect_garbage_on_the_gui_thread()  # as the app's main does  # noqa: F841
     x, names = verses(args.minutes)
     tmp = Path(tempfile.mkdtemp())
     settings = AppSettings(tmp / "settings.ini")
@@ -98,6 +101,7 @@ def main() -> None:
     from tajweed_desktop.app.verse_mode import shared_transcriber
 
     shared_transcriber(w.ensemble)  # loaded before the clock starts, as after a first recording
+    assert wait(app, lambda: not w.workers.busy, 300)  # the window idle, as when the learner presses Record
     before = mem("VmRSS")
     print(f"{len(x) / RATE / 60:.1f} min of audio: {len(names)} verses ({names[0]} … {names[-1]}); "
           f"RSS before feeding {before:.0f} MB", flush=True)

@@ -36,7 +36,7 @@ def envelope(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
     return t.astype(np.float32), np.concatenate([y, tail]).astype(np.float32)
 AXIS_WIDTH = 48
 LIVE_WINDOW_SECONDS = 15.0  # while recording: the last this many seconds are shown (the view grows to it, then scrolls)
-LIVE_BLOCK = 80  # ... drawn as the min and max of each block of this many samples (5 ms at 16 kHz)
+LIVE_BLOCK = 160  # ... drawn as the min and max of each block of this many samples (10 ms at 16 kHz: 3,200 points)
 LIVE_MIN_PEAK = 0.05  # the live view's height starts at this (a quiet start is not drawn as noise filling the plot)
 
 
