@@ -53,8 +53,11 @@ def main() -> None:
     recorder, live = w.toolbar.recorder, w.live
     step = RATE // 2
     mid = int(0.72 * len(x))
+    w.toolbar.act_record.setText("■ Stop")  # the toolbar as while recording (the blocks come from the file here)
     for k in range(step, len(x) + step, step):
         recorder.audio.emit(x[k - step : min(k, len(x))], RATE)
+        recorder.elapsed.emit(min(k, len(x)) / RATE)
+        recorder.level.emit(20 * float(__import__("math").log10(max(1e-6, abs(x[k - step : k]).max()))))
         fed = min(k, len(x)) / RATE
         if live.checking:
             wait(app, lambda: live.state is not None and live.state.audio_s >= fed - 1e-6 or not live.checking)
@@ -65,7 +68,7 @@ def main() -> None:
             print(out / "live-mid.png", live.state.status if live.state else "", flush=True)
     path = tmp / "Recitation.wav"
     sf.write(path, x, RATE, subtype="PCM_16")
-    recorder.finished.emit(str(path))
+    recorder.finished.emit(str(path))  # Stop (the toolbar's readouts go back to rest)
     wait(app, lambda: w.analysis.verse_result is not None and not w.workers.busy)
     for _ in range(5):
         app.processEvents()
