@@ -189,11 +189,48 @@ class AnalysisController(QObject):
         text = str(exc)
         self.failed.emit("Cannot open", text if path in text or Path(path).name in text else f"{path}: {text}")
 
+    # ---- live mode (live_mode.py) ------------------------------------------------------
+    def begin_live(self) -> None:
+        """A recording starts, checked live: nothing of the recording shown before stays (no job, no
+        verdict, nothing for "Which verse?" or a selection to act on)."""
+        self.cancel()
+        self.recording = self.last_analysis = self.last_judged = None
+        self.verse_result, self.verse_note, self.identification, self.chosen_verse = None, "", None, None
+        self.live_state, self.live_said, self._live_pending = None, {}, None
+
+    def expect_live(self, path: str, state, given: tuple[int, int, int] | None) -> None:
+        """The recording saved at `path` was checked live, its last live state `state` (None: no
+        state came): when it opens, its final check is verse mode's whenever live mode found the
+        verse, and its verdicts are shown beside the live ones."""
+        self._live_pending = (Path(path), state, given)
+
+    def _live_comparison(self, result: VerseResult) -> None:
+        """Which of the final verdicts differ from the live ones (the final ones stand)."""
+        from tajweed_desktop.core.checking.live import compare
+
+        self.live_said, self.live_only = {}, []
+        if self.live_state is None or not result.ok:
+            return
+        rows = {(s.surah, s.ayah, s.site): i for i, s in enumerate(result.sites)}
+        for c in compare(result, self.live_state):
+            if c.final is None:
+                self.live_only.append(c.live)
+            elif c.changed or (c.live is None and c.final.outcome != verse_mode.NOT_RECITED):
+                row = rows[(c.final.surah, c.final.ayah, c.final.site)]
+                self.live_said[row] = c.live.result.outcome if c.live is not None else None
+
     def _opened(self, rec: Recording | Unjudged) -> None:
         self.cancel()
         self.last_analysis = self.last_judged = None
         self.verse_result, self.verse_note, self.identification, self.chosen_verse = None, "", None, None
-        self.waveform.set_audio(rec.samples, rec.sample_rate)
+        pending, self._live_pending = self._live_pending, None
+        if pending is not None and pending[0] == Path(rec.path) and pending[1] is not None:
+            self.live_state, self._live_given = pending[1], pending[2]
+        else:
+            self.live_state, self._live_given = None, None
+        self.live_said, self.live_only = {}, []
+        # the live marks stay until the final check replaces them
+        self.waveform.set_audio(rec.samples, rec.sample_rate, keep_sites=self.live_state is not None)
         if isinstance(rec, Unjudged):  # shown and playable, with the reason as its verdict
             self.recording = None
             self.opened.emit(rec)
@@ -223,8 +260,15 @@ class AnalysisController(QObject):
         if rec is None or self.ensemble is None:
             return
         given = self._given()
-        if self.verse_mode and verse_mode.wants_verse_mode(rec.path, rec.duration, self.chosen_verse,
-                                                           None if self.chosen_verse else given):
+        live = self.live_state
+        if self.verse_mode and live is not None and live.surah is not None and self.chosen_verse is None:
+            # checked live against a verse: the final check is verse mode's at any length, through
+            # the last verse the learner was followed to when the Practise box named the first
+            from tajweed_desktop.core.checking.live import final_given
+
+            self.check_verse(final_given(self._live_given, live), chosen=False)
+        elif self.verse_mode and verse_mode.wants_verse_mode(rec.path, rec.duration, self.chosen_verse,
+                                                             None if self.chosen_verse else given):
             self.check_verse(given, chosen=False)
         else:
             self.analyse()
@@ -236,12 +280,17 @@ class AnalysisController(QObject):
             return
         if chosen:
             self.chosen_verse = tuple(given) if given is not None else None
+            self.live_state = None  # another verse named: the live verdicts were of another check
         self.cancel()
-        self.waveform.clear_sites()
+        if self.live_state is None or self.verse_result is not None:
+            self.waveform.clear_sites()  # (the live marks stay until the final check replaces them)
         self.waveform.select_span(0.0, self.waveform.duration)  # the whole recording is checked (and played)
         from tajweed_desktop.core.quran.alignment import verse_label
 
-        self.panel.show_steps(f"Checking against {verse_label(*given)}…" if given else "Finding the verse…")
+        checking = f"Checking against {verse_label(*given)}…" if given else "Finding the verse…"
+        if self.live_state is not None and self.verse_result is None:
+            checking = "Checking the whole recording once more (the live marks stay until then)… " + checking
+        self.panel.show_steps(checking)
         self._started = time.monotonic()
         self._job = "verse"
         # a step or result already on its way when the job was cancelled is not shown (the signals are
@@ -265,6 +314,9 @@ class AnalysisController(QObject):
         self.worker = None
         if result.identification is not None:
             self.identification = result.identification
+        self._live_comparison(result)
+        if self.live_state is not None and not result.ok:
+            self.waveform.clear_sites()  # the final check stands: no verse, no site marks
         if result.ok:
             self.verse_result, self.verse_note = result, ""
             self.last_analysis = self.last_judged = None
@@ -310,7 +362,7 @@ class AnalysisController(QObject):
         al = result.alignment
         current = (al.surah, al.first_ayah, al.last_ayah)
         box = self.panel.verse
-        box.show_result(result)
+        box.show_result(result, self.live_said)
         box.set_candidates(self.identification, current)
         box.note.setText("")
         judged = [s for s in result.sites if s.outcome != verse_mode.NOT_RECITED]
@@ -325,15 +377,41 @@ class AnalysisController(QObject):
         detail = f"{how} {tally + '. ' if tally else ''}"
         if judged:
             detail += "Click a site to select it on the waveform; Space plays it."
+        detail += self._live_line(result)
         practice, outcome = self._practice_line(result)
         self.panel.show_verse(verdict, detail, practice, outcome)
-        self.waveform.set_sites([(s.start, s.end, f"{s.word} {verse_mode.mark(s.outcome)}", s.outcome)
-                                 for s in judged])
+        rows = {id(s): i for i, s in enumerate(result.sites)}
+        marks = []
+        for s in judged:
+            label = f"{s.word} {verse_mode.mark(s.outcome)}"
+            said = self.live_said.get(rows[id(s)], "")
+            if rows[id(s)] in self.live_said:
+                label += f" (live {verse_mode.mark(said) if said else '–'})"
+            marks.append((s.start, s.end, label, s.outcome, rows[id(s)] in self.live_said))
+        self.waveform.set_sites(marks)
         self.panel.show_site(None, "Click a site in the list to see the rules heard there." if judged else "")
         if self.practice_site is not None:
             for i, s in enumerate(result.sites):
                 if (s.surah, s.ayah, s.site) == self.practice_site:
                     box.select_site(i)
+
+    def _live_line(self, result: VerseResult) -> str:
+        """For a recording checked live: how the live verdicts compare with the final ones."""
+        if self.live_state is None:
+            return ""
+        live_n = len(self.live_state.sites)
+        if not live_n:
+            return " Live mode judged no site while recording."
+        differ = sum(1 for said in self.live_said.values() if said is not None)
+        missed = len(self.live_said) - differ
+        agree = live_n - differ - len(self.live_only)
+        line = f" Live: {agree} of {live_n} live verdicts agree with this final check"
+        if differ or missed or self.live_only:
+            parts = ([f"{differ} differ (the list says what live mode said; the final verdict stands)"] if differ else []) \
+                + ([f"{missed} judged only now"] if missed else []) \
+                + ([f"{len(self.live_only)} judged live are not in this verse"] if self.live_only else [])
+            line += "; " + ", ".join(parts)
+        return line + "."
 
     def _how_named(self, result: VerseResult) -> str:
         score = result.alignment.score
@@ -460,6 +538,14 @@ class AnalysisController(QObject):
     _where = ""
     _started = 0.0
     _generation = 0
+    # live mode: the last live state of the recording shown (None: not recorded live), the final
+    # rows whose verdict differs from the live one (row -> what live said, None: not judged live),
+    # the live sites the final check does not have, and the recording saved but not opened yet
+    live_state = None
+    live_said: dict = {}
+    live_only: list = []
+    _live_given = None
+    _live_pending = None
 
 
 @dataclass(frozen=True)

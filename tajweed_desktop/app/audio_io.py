@@ -97,6 +97,9 @@ class Recorder(QObject):
     started = Signal(float)  # the first samples arrived, this many seconds after start()
     finished = Signal(str)  # path of the complete WAV
     failed = Signal(str, str)  # message, path of the WAV holding what was recorded (may be "")
+    # each block just written to the file (mono float32, and its rate), for live mode to read; the
+    # drain does not wait on what a receiver does with it beyond the call (live_mode.py copies it)
+    audio = Signal(object, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -138,7 +141,9 @@ class Recorder(QObject):
     def _callback(self, indata, frames, time_info, status) -> None:  # PortAudio's thread
         self._queue.put(indata.copy())
 
-    def _drain(self) -> None:
+    def _drain(self, stopping: bool = False) -> None:
+        """Write what the callback queued; `stopping`: the last drain of a stream stopped on purpose
+        (which is not active any more, and must not be taken for a device that went away)."""
         blocks = []
         while True:
             try:
@@ -150,6 +155,7 @@ class Recorder(QObject):
             self._file.write(data)
             self._file.flush()  # rewrites the WAV header: the file is playable at every moment
             self.frames += len(data)
+            self.audio.emit(data[:, 0], RECORD_RATE)
             if not self.heard:
                 self.heard = True
                 delay = time.monotonic() - self._pressed
@@ -158,7 +164,7 @@ class Recorder(QObject):
             peak = float(np.abs(data).max())
             self.level.emit(20 * math.log10(max(peak, 1e-6)))
             self.elapsed.emit(self.frames / RECORD_RATE)
-        if self._stream is not None and not self._stream.active:  # device unplugged or stream died
+        if not stopping and self._stream is not None and not self._stream.active:  # device unplugged or stream died
             path = str(self.path)
             self._finish()
             self.failed.emit("the input device stopped; what was recorded so far is saved", path)
@@ -170,7 +176,7 @@ class Recorder(QObject):
             self._stream.stop()
         except Exception:  # a vanished device can fail to stop; the samples are already on disk
             pass
-        self._drain()
+        self._drain(stopping=True)
         path = str(self.path)
         self._finish()
         self.finished.emit(path)

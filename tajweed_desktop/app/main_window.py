@@ -5,7 +5,8 @@ Friture's split of widgets and controllers):
 - `AnalysisController`: opening one recording and analysing it (progress, cancel, log line);
 - `BatchController`: checking a folder, expected rules per file, export;
 - `Menus`: the menu bar and the settings it changes; `ModelLoader`: the bundle in a worker;
-- `PracticeBar`: the rule the learner means to recite.
+- `PracticeBar`: the rule the learner means to recite;
+- `LiveController`: the sites marked while the learner recites (live_mode.py).
 
 The window routes their signals, owns the status bar, drag and drop, and closing."""
 
@@ -21,6 +22,8 @@ from .analysis_controller import AnalysisController
 from .audio_toolbar import AudioToolbar
 from .batch_controller import BatchController
 from .batch_view import BatchView
+from . import live_mode
+from .live_mode import LiveController
 from .menus import Menus, about_text
 from .model_loader import ModelLoader
 from .practice_bar import PracticeBar
@@ -74,6 +77,11 @@ class MainWindow(QMainWindow):
         self.device_label = QLabel("model: loading…")
         self.device_label.setFrameShape(QFrame.Shape.StyledPanel)  # kept apart from status messages
         self.device_label.setContentsMargins(8, 0, 8, 0)
+        self.live_label = QLabel("")  # live mode's status while recording: "82:19", "finding the verse"…
+        self.live_label.setAccessibleName("Live status")
+        self.live_label.setContentsMargins(8, 0, 8, 0)
+        self.live_label.hide()
+        self.statusBar().addPermanentWidget(self.live_label)
         self.statusBar().addPermanentWidget(self.device_label)
 
         self.toolbar = AudioToolbar(settings, self.waveform, self)
@@ -84,6 +92,15 @@ class MainWindow(QMainWindow):
         self.menus = Menus(self, settings)
         self.model = ModelLoader(self.workers, self)
 
+        self.live = LiveController(self.workers, self.waveform, self.panel, self.analysis,
+                                   ensemble=lambda: self.analysis.ensemble, given=self._practice_verse, parent=self)
+        recorder = self.toolbar.recorder
+        recorder.audio.connect(self.live.feed)
+        # (the toolbar's own slots run first: the saved file starts opening, then live mode ends and
+        # hands its last state over before the file has opened)
+        recorder.finished.connect(lambda path: self.live.end(path))
+        recorder.failed.connect(lambda message, path: self.live.end(path, message))
+        self.live.status.connect(self._live_status)
         self.toolbar.recording_saved.connect(self.open_file)
         self.toolbar.recording_failed.connect(lambda _msg, path: self.open_file(path))
         self.toolbar.message.connect(self.statusBar().showMessage)
@@ -160,6 +177,7 @@ class MainWindow(QMainWindow):
         self.analysis.practice_site = self.practice.chosen_site()
         self.analysis.set_ensemble(ensemble)
         self.batch_controller.set_ensemble(ensemble)
+        self.workers.start(live_mode.warm_up)  # live mode's verse index, before any recording
         self.model_changed.emit(True)
 
     def _model_failed(self, reason: str) -> None:
@@ -168,6 +186,15 @@ class MainWindow(QMainWindow):
         self.panel.show_message(f"No model loaded: {reason}")
         self.batch_controller.model_failed(reason)
         self.model_changed.emit(False)
+
+    def _practice_verse(self) -> tuple[int, int, int] | None:
+        """The verse chosen in the Practise box, which live mode checks against (None: found from the audio)."""
+        site = self.practice.chosen_site()
+        return (site[0], site[1], site[1]) if site is not None else None
+
+    def _live_status(self, text: str) -> None:
+        self.live_label.setText(text)
+        self.live_label.setVisible(bool(text))
 
     def _practice_changed(self, label) -> None:
         """The Practise box's word is one of the verse's sites: its verse is the verse checked."""
@@ -226,6 +253,7 @@ class MainWindow(QMainWindow):
         self.settings.set("window/state", self.saveState())
         self.settings.sync()
         self.toolbar.stop_all()
+        self.live.end()
         self.workers.cancel_all()
         self.model.close()
         super().closeEvent(event)

@@ -240,6 +240,17 @@ class RulePanel(QWidget):
             self.practice.show()
         self.verse.show()
 
+    def show_live(self, verdict: str, detail: str) -> None:
+        """While recording (live mode): what is heard so far; the verse box, filled by the caller."""
+        self.progress_host.hide()
+        self.practice.hide()
+        self.grid_caption.hide()
+        if self.verdict.text() != verdict:
+            self.verdict.setText(verdict)
+        if self.detail.text() != detail:
+            self.detail.setText(detail)
+        self.verse.show()
+
     def show_site(self, prediction, caption: str = "") -> None:
         """The rule rows for one site's clip (None: a site that was not judged)."""
         self.grid_caption.setText(caption)

@@ -57,21 +57,31 @@ def verse_html(result: VerseResult) -> str:
     """The verses' text, each site's word in bold, underlined, in its outcome's colour and followed by
     its sign (✓ ✗ ? ‖; – for a site not recited)."""
     al = result.alignment
-    by_word = {(s.ayah, s.site): s for s in result.sites}
+    return words_html(al.surah, al.first_ayah, al.last_ayah, {(s.ayah, s.site): s.outcome for s in result.sites})
+
+
+def words_html(surah: int, first: int, last: int, outcomes: dict[tuple[int, int], str],
+               current: tuple[int, int] | None = None, current_colours: tuple[str, str] | None = None) -> str:
+    """Verses `first` to `last` of `surah`, the words in `outcomes` ((ayah, word) -> outcome) marked
+    as `verse_html` marks a site; live mode's word being recited, `current` (ayah, word), on a
+    background (`current_colours`: background and text, the palette's highlight)."""
     parts = []
-    for ayah in range(al.first_ayah, al.last_ayah + 1):
+    for ayah in range(first, last + 1):
         n, out = 0, []
-        for token in quran.verse_text(al.surah, ayah).split(" "):
+        for token in quran.verse_text(surah, ayah).split(" "):
             t = html.escape(token)
             if quran.is_word(token):
                 n += 1
-                s = by_word.get((ayah, n))
-                if s is not None:
-                    r, g, b = COLOURS.get(s.outcome, (128, 128, 128))
+                outcome = outcomes.get((ayah, n))
+                if outcome is not None:
+                    r, g, b = COLOURS.get(outcome, (128, 128, 128))
                     t = (f"<b><u><span style='color: rgb({r},{g},{b})'>{t}</span></u></b>"
-                         f"<span style='color: rgb({r},{g},{b})'>&#8239;{mark(s.outcome)}</span>")
+                         f"<span style='color: rgb({r},{g},{b})'>&#8239;{mark(outcome)}</span>")
+                if current == (ayah, n):
+                    back, fore = current_colours or ("#ffe680", "#000000")
+                    t = f"<span style='background-color: {back}; color: {fore}'>{t}</span>"
             out.append(t)
-        parts.append(" ".join(out) + f" ({ayah})" if al.last_ayah > al.first_ayah else " ".join(out))
+        parts.append(" ".join(out) + f" ({ayah})" if last > first else " ".join(out))
     return "<div dir='rtl'>" + " ".join(parts) + "</div>"
 
 
@@ -98,7 +108,10 @@ class SiteTable(QTableWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
 
-    def show_sites(self, sites) -> None:
+    def show_sites(self, sites, live_said: dict[int, str | None] | None = None) -> None:
+        """`live_said`: for the rows whose final verdict differs from the live one (by row), what live
+        mode said (None: it did not judge the site); the final verdict stands, the live one beside it."""
+        live_said = live_said or {}
         self.clearSelection()
         self.setRowCount(0)
         word_font = quran_font(self.font(), 1.2)
@@ -117,8 +130,19 @@ class SiteTable(QTableWidget):
                 + (f"; {s.error}" if s.error else "")
             if s.outcome == NOT_RECITED:
                 tip = "The recording ends before this site: it is listed, not judged, and not marked on the waveform"
-            outcome = _cell(f"{mark(s.outcome)} {s.outcome}", tip=tip)
+            shown = f"{mark(s.outcome)} {s.outcome}"
+            if row in live_said:
+                said = live_said[row]
+                shown += f"  (live said {mark(said)})" if said else "  (live: not judged)"
+                tip = (f"While recording, live mode judged this site {said}" if said else
+                       "While recording, live mode did not judge this site") + \
+                    f"; the final check of the whole recording judged it {s.outcome}, and that verdict stands. " + tip
+            outcome = _cell(shown, tip=tip)
             outcome.setForeground(QBrush(QColor(*COLOURS.get(s.outcome, (128, 128, 128)))))
+            if row in live_said:
+                font = outcome.font()
+                font.setItalic(True)
+                outcome.setFont(font)
             for col, item in enumerate([_cell(f"{s.surah}:{s.ayah}:{s.site}"), word, _cell(expected), _cell(heard),
                                         _cell(conf), outcome]):
                 self.setItem(row, col, item)
@@ -218,8 +242,52 @@ class VerseBox(QWidget):
             return
         self.verse_requested.emit(spec)
 
+    # ---- live mode ---------------------------------------------------------------------
+    def show_live(self, state) -> None:
+        """While recording (a core LiveState): the verse being recited with the sites judged so far
+        marked and the word being recited on the highlight colour, and a row per site judged. What
+        has not changed since the last state is not rebuilt."""
+        from tajweed_desktop.core.quran.alignment import verse_label
+
+        self.result = None
+        self.which.setEnabled(False)
+        self.check.setEnabled(False)
+        label = verse_label(state.surah, state.ayah) if state.surah is not None else ""
+        if self.which.currentText() != label:
+            self.which.blockSignals(True)
+            self.which.clear()
+            if label:
+                self.which.addItem(label, label)
+            self.which.setEditText(label)
+            self.which.blockSignals(False)
+        if state.surah is None:
+            self.text.hide()
+        else:
+            pal = self.palette()
+            colours = (pal.highlight().color().name(), pal.highlightedText().color().name())
+            outcomes = {(s.result.ayah, s.result.site): s.result.outcome for s in state.sites
+                        if s.result.surah == state.surah}
+            current = (state.ayah, state.word) if state.word is not None else None
+            html_text = words_html(state.surah, state.ayah, state.ayah, outcomes, current, colours)
+            if self.text.text() != html_text:
+                self.text.setText(html_text)
+            self.text.show()
+        rows = tuple((s.key, s.result.outcome, s.revisions) for s in state.sites)
+        if rows != self._live_rows:
+            self._live_rows = rows
+            self.table.blockSignals(True)
+            self.table.show_sites([s.result for s in state.sites])
+            self.table.blockSignals(False)
+            if rows:
+                self.table.scrollToBottom()
+
+    _live_rows: tuple = ()
+
     # ---- the result --------------------------------------------------------------------
-    def show_result(self, result: VerseResult) -> None:
+    def show_result(self, result: VerseResult, live_said: dict[int, str | None] | None = None) -> None:
+        self._live_rows = ()
+        self.which.setEnabled(True)
+        self.check.setEnabled(True)
         self.result = result
         self.table.blockSignals(True)
         self.table.clearSelection()
@@ -229,7 +297,7 @@ class VerseBox(QWidget):
             self.text.show()
         else:
             self.text.hide()
-        self.table.show_sites(result.sites)
+        self.table.show_sites(result.sites, live_said)
         self.table.blockSignals(False)
 
     def select_site(self, index: int) -> None:

@@ -35,6 +35,27 @@ def envelope(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
     t = np.concatenate([t, np.arange(whole, n)]) / rate
     return t.astype(np.float32), np.concatenate([y, tail]).astype(np.float32)
 AXIS_WIDTH = 48
+LIVE_WINDOW_SECONDS = 15.0  # while recording: the last this many seconds are shown (the view grows to it, then scrolls)
+LIVE_BLOCK = 160  # ... drawn as the min and max of each block of this many samples (10 ms at 16 kHz: 3,200 points)
+LIVE_MIN_PEAK = 0.05  # the live view's height starts at this (a quiet start is not drawn as noise filling the plot)
+
+
+def live_envelope(samples: np.ndarray, rate: int, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """The min and max of each LIVE_BLOCK from sample `first` on, blocks counted from the recording's
+    start (so that a block is drawn the same at every update and the scrolling trace does not
+    shimmer); the unfinished last block as it is. Its cost is the window's, not the recording's."""
+    first -= first % LIVE_BLOCK
+    seg = samples[first:]
+    whole = len(seg) // LIVE_BLOCK * LIVE_BLOCK
+    blocks = seg[:whole].reshape(-1, LIVE_BLOCK)
+    y = np.empty(2 * len(blocks) + (len(seg) > whole) * 2, np.float32)
+    y[0 : 2 * len(blocks) : 2], y[1 : 2 * len(blocks) : 2] = blocks.min(axis=1), blocks.max(axis=1)
+    if len(seg) > whole:
+        y[-2:] = seg[whole:].min(), seg[whole:].max()
+    starts = first + np.arange(len(y) // 2, dtype=np.float64) * LIVE_BLOCK
+    t = np.empty(len(y))
+    t[0::2], t[1::2] = starts, starts + LIVE_BLOCK / 2
+    return (t / rate).astype(np.float32), y
 
 
 class WaveformView(QWidget):
@@ -106,6 +127,9 @@ class WaveformView(QWidget):
         self._peak = 1.0
         # verse mode: per site a shaded span and a label (its word and ✓ ✗ ? ‖), and the outcome
         self.site_markers: list[tuple[pg.LinearRegionItem, pg.TextItem, str]] = []
+        self._site_index: dict[object, int] = {}  # live mode: a site's key -> its marker in site_markers
+        self._changed_markers: set[int] = set()  # markers of sites whose final verdict differs from the live one
+        self.live = False  # showing a recording while it is being made
         self._apply_palette()
 
     def changeEvent(self, event) -> None:
@@ -148,7 +172,36 @@ class WaveformView(QWidget):
         self.set_playhead(0.0)
         self.clear_timeline()
 
-    def set_audio(self, samples: np.ndarray, rate: int) -> None:
+    def start_live(self, rate: int) -> None:
+        """A recording starts: nothing shown yet, no selection; `show_live` draws it as it grows."""
+        self.clear()
+        self.rate = rate
+        self.live = True
+        self._peak = LIVE_MIN_PEAK
+        self.wave_plot.setLimits(xMin=0, xMax=LIVE_WINDOW_SECONDS)
+        self.wave_plot.setXRange(0, LIVE_WINDOW_SECONDS, padding=0)
+        self.wave_plot.setYRange(-self._peak, self._peak, padding=0.05)
+
+    def show_live(self, samples: np.ndarray, rate: int) -> None:
+        """The recording so far (read, not kept): its last LIVE_WINDOW_SECONDS, the playhead at its
+        end. The view grows to that length, then scrolls with the recording; the height grows with
+        the loudest sound so far (never shrinks, so the site labels placed stay in view)."""
+        n = len(samples)
+        duration = n / rate
+        first = max(0, n - int((LIVE_WINDOW_SECONDS + 1) * rate))
+        t, y = live_envelope(samples, rate, first)
+        self.curve.setData(t, y)
+        peak = float(np.abs(y).max()) if len(y) else 0.0
+        if peak > self._peak:
+            self._peak = peak
+            self.wave_plot.setYRange(-peak, peak, padding=0.05)
+        left = max(0.0, duration - LIVE_WINDOW_SECONDS)
+        self.wave_plot.setLimits(xMin=0, xMax=left + LIVE_WINDOW_SECONDS)
+        self.wave_plot.setXRange(left, left + LIVE_WINDOW_SECONDS, padding=0)
+        self.set_playhead(duration)
+
+    def set_audio(self, samples: np.ndarray, rate: int, keep_sites: bool = False) -> None:
+        self.live = False
         self.samples, self.rate = samples, rate
         self.curve.setData(*envelope(samples, rate))
         duration = len(samples) / rate
@@ -164,7 +217,8 @@ class WaveformView(QWidget):
         self.region.show()
         self._peak = peak
         self.clear_judged()
-        self.clear_sites()
+        if not keep_sites:
+            self.clear_sites()
         self.set_playhead(0.0)
         self.clear_timeline()
 
@@ -179,35 +233,61 @@ class WaveformView(QWidget):
     def set_sites(self, sites: list[tuple[float, float, str, str]]) -> None:
         """Verse mode: mark each site (start, end, label, outcome): its span shaded in the lower part of
         the plot and a label with its word and sign above it, every other label lower so that
-        neighbours do not cover each other. The colour only repeats what the sign says."""
-        from .verse_mode import COLOURS
-        from .verse_view import quran_font
-
+        neighbours do not cover each other. The colour only repeats what the sign says.
+        A fifth element, True, marks a site whose final verdict differs from its live one (a dashed
+        frame; the label says what live mode said)."""
         self.clear_sites()
         self.clear_judged()
-        font = quran_font(self.font(), 1.15)
-        for i, (start, end, label, outcome) in enumerate(sites):
-            region = pg.LinearRegionItem((start, end), movable=False, span=(0.0, 0.8))
-            region.setZValue(5)
-            region.setToolTip(f"{label}: {outcome}")
-            item = pg.TextItem(label, anchor=(0, 0))
-            item.setFont(font)
-            item.setZValue(13)
-            item.setPos(start, self._peak * (1.0 if i % 2 == 0 else 0.62))
-            self.wave_plot.addItem(region)
-            self.wave_plot.addItem(item)
-            self.site_markers.append((region, item, outcome))
-        self._style_sites(COLOURS)
+        for i, (start, end, label, outcome, *changed) in enumerate(sites):
+            self._add_site(start, end, label, outcome)
+            if changed and changed[0]:
+                self._changed_markers.add(i)
+        self._style_sites()
 
-    def _style_sites(self, colours: dict | None = None) -> None:
+    def _add_site(self, start: float, end: float, label: str, outcome: str) -> int:
+        from .verse_view import quran_font
+
+        i = len(self.site_markers)
+        region = pg.LinearRegionItem((start, end), movable=False, span=(0.0, 0.8))
+        region.setZValue(5)
+        region.setToolTip(f"{label}: {outcome}")
+        item = pg.TextItem(label, anchor=(0, 0))
+        item.setFont(quran_font(self.font(), 1.15))
+        item.setZValue(13)
+        item.setPos(start, self._peak * (1.0 if i % 2 == 0 else 0.62))
+        self.wave_plot.addItem(region)
+        self.wave_plot.addItem(item)
+        self.site_markers.append((region, item, outcome))
+        return i
+
+    def mark_site(self, key, start: float, end: float, label: str, outcome: str) -> None:
+        """Live mode: mark one site as its verdict arrives, or move and relabel its marker when it is
+        judged again (the other markers are left as they are: no redrawing of every site)."""
+        i = self._site_index.get(key)
+        if i is None:
+            self._site_index[key] = i = self._add_site(start, end, label, outcome)
+        else:
+            region, item, _ = self.site_markers[i]
+            region.setRegion((start, end))
+            region.setToolTip(f"{label}: {outcome}")
+            item.setText(label)
+            item.setPos(start, item.pos().y())
+            self.site_markers[i] = (region, item, outcome)
+        self._style_sites(only=i)
+
+    def _style_sites(self, only: int | None = None) -> None:
         if not self.site_markers:
             return
-        if colours is None:
-            from .verse_mode import COLOURS as colours
+        from PySide6.QtCore import Qt
+
+        from .verse_mode import COLOURS as colours
+
         pal = self.palette()
         base = QColor(pal.color(QPalette.ColorRole.Base))
         base.setAlpha(215)
-        for region, item, outcome in self.site_markers:
+        for i, (region, item, outcome) in enumerate(self.site_markers):
+            if only is not None and i != only:
+                continue
             colour = QColor(*colours.get(outcome, (128, 128, 128)))
             shade = QColor(colour)
             shade.setAlpha(70)
@@ -217,7 +297,9 @@ class WaveformView(QWidget):
                 line.setPen(pg.mkPen(colour, width=1))
             item.setColor(pal.color(QPalette.ColorRole.Text))
             item.fill = pg.mkBrush(base)
-            item.border = pg.mkPen(colour, width=1.5)
+            changed = i in self._changed_markers
+            item.border = pg.mkPen(colour, width=2.5 if changed else 1.5,
+                                   style=Qt.PenStyle.DashLine if changed else Qt.PenStyle.SolidLine)
             item.update()
 
     def clear_sites(self) -> None:
@@ -225,6 +307,8 @@ class WaveformView(QWidget):
             self.wave_plot.removeItem(region)
             self.wave_plot.removeItem(item)
         self.site_markers = []
+        self._site_index = {}
+        self._changed_markers = set()
 
     def select_span(self, start: float, end: float) -> None:
         """Select a span (a site's) for playback, without asking for it to be analysed, and put the

@@ -91,3 +91,6 @@ def write_voice(path, seconds: float, rate: int = 16000):
 
     sf.write(path, voice(seconds, rate, amp=0.3), rate)
     return path
+
+
+from tests.app.pulse import pulse_mic, pulse_tone  # noqa: E402,F401  (fixtures: the PulseAudio server)

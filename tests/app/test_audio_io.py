@@ -11,30 +11,7 @@ import pytest
 import soundfile as sf
 
 from tajweed_desktop.app import audio_io
-
-
-def _pactl(*args: str) -> str:
-    return subprocess.run(["pactl", *args], check=True, capture_output=True, text=True, timeout=10).stdout.strip()
-
-
-@pytest.fixture(scope="session")
-def pulse_tone():
-    if not shutil.which("pulseaudio") or not shutil.which("pactl"):
-        pytest.skip("no PulseAudio server installed (apt packages pulseaudio libportaudio2 libasound2-plugins)")
-    if audio_io.sd is None:
-        pytest.skip(audio_io.UNAVAILABLE_REASON)
-    if subprocess.run(["pulseaudio", "--check"]).returncode != 0:
-        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1"], capture_output=True, timeout=20)
-    try:
-        modules = [_pactl("load-module", "module-sine-source", "frequency=440", "source_name=tajweed_tone"),
-                   _pactl("load-module", "module-null-sink", "sink_name=tajweed_null")]
-        _pactl("set-default-source", "tajweed_tone")
-        _pactl("set-default-sink", "tajweed_null")
-    except (subprocess.SubprocessError, OSError) as exc:
-        pytest.skip(f"PulseAudio server could not be started here ({exc})")
-    yield
-    for m in modules:
-        subprocess.run(["pactl", "unload-module", m], capture_output=True)
+from tests.app.pulse import _pactl, route_recordings_to
 
 
 @pytest.fixture
@@ -77,22 +54,6 @@ def pulse_voice(pulse_tone, tmp_path, monkeypatch):
     writer.join(5)
 
 
-@pytest.fixture
-def pulse_mic(pulse_tone, monkeypatch):
-    """A virtual microphone that hears what is played: the monitor of a null sink. Idle, such a
-    source delivers its first samples 1.6-2.0 s after a recording starts (measured here)."""
-    module = _pactl("load-module", "module-null-sink", "sink_name=tajweed_mic")
-    monkeypatch.setenv("PULSE_SOURCE", "tajweed_mic.monitor")
-    yield "tajweed_mic"
-    subprocess.run(["pactl", "unload-module", module], capture_output=True)
-
-
-def route_recordings_to(source: str) -> None:
-    """Move every recording stream to `source` (in case the server routed one elsewhere)."""
-    for line in _pactl("list", "short", "source-outputs").splitlines():
-        subprocess.run(["pactl", "move-source-output", line.split()[0], source], capture_output=True, timeout=10)
-
-
 def dominant(x: np.ndarray, rate: int) -> float:
     s = np.abs(np.fft.rfft(x))
     return float(np.fft.rfftfreq(len(x), 1 / rate)[s.argmax()])
@@ -111,7 +72,10 @@ def start_recording(window, qtbot, tmp_path, frames: int, source: str = "tajweed
 
 def test_a_recorded_tone_gets_no_recitation_heard(pulse_tone, window, qtbot, tmp_path):
     path = start_recording(window, qtbot, tmp_path, 24000)
+    failed = []
+    window.toolbar.recorder.failed.connect(lambda *args: failed.append(args))
     window.toolbar.toggle_recording()
+    assert failed == []  # Stop is not a device that went away (its last drain once said it was)
     x, rate = sf.read(str(path), dtype="float32")
     assert dominant(x[len(x) // 4 :], rate) == pytest.approx(440, abs=3)  # a tone was recorded...
     qtbot.waitUntil(lambda: "no recitation heard" in window.statusBar().currentMessage(), timeout=20000)

@@ -88,7 +88,7 @@ def decode(path: str | Path, max_seconds: float = MAX_SECONDS, progress: list[fl
                                                  f"(at most {MAX_CHANNELS} channels at {MAX_RATE // 1000} kHz)")
             if f.frames > max_seconds * rate:
                 raise TooLongError(path, f"{f.frames / rate / 60:.0f} min; the limit is {max_seconds / 60:.0f} min")
-            stream = None if to_rate in (None, rate) else soxr.ResampleStream(rate, to_rate, 1, dtype="float32", quality="HQ")
+            stream = None if to_rate in (None, rate) else resample_stream(rate, to_rate)
             blocks = []
             total = 0
             progress[0] = time.monotonic()
@@ -139,6 +139,13 @@ def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     # libsndfile repeats the path ("Error opening '/x.wav': Format not recognised."); keep the reason
     return re.sub(r"^Error opening .*?: ", "", text[0]) if text else type(exc).__name__
+
+
+def resample_stream(orig_rate: int, new_rate: int = SAMPLE_RATE) -> soxr.ResampleStream:
+    """libsoxr's high-quality resampler for audio that arrives block by block (a file read in
+    blocks, a microphone): `resample_chunk(block)` per block, `resample_chunk(empty, last=True)`
+    at the end; the blocks joined are bit-identical to resampling the whole signal at once."""
+    return soxr.ResampleStream(orig_rate, new_rate, 1, dtype="float32", quality="HQ")
 
 
 def resample(samples: np.ndarray, orig_rate: int, new_rate: int = SAMPLE_RATE) -> np.ndarray:

@@ -321,7 +321,9 @@ class LiveChecker:
         letters = np.cumsum([len(qwords.plain(w.text).replace(" ", "")) for w in al.words])
         said = len(qwords.plain(transcript).replace(" ", "")) * SAID_SLACK + SAID_EXTRA_LETTERS
         if n > WINDOW_SAMPLES:  # the transcript covers the last window only: the words before it are said
-            said += float(letters[np.searchsorted([w.start for w in al.words], a_last / SAMPLE_RATE)] if al.words else 0)
+            # (every word starting before the last window: all are said; the index stops at the last)
+            k = int(np.searchsorted([w.start for w in al.words], a_last / SAMPLE_RATE))
+            said += float(letters[min(k, len(letters) - 1)] if al.words else 0)
         self._said = {(w.ayah, w.word) for w, c in zip(al.words, letters) if c <= said}
         return al
 
@@ -410,16 +412,8 @@ class LiveChecker:
         """The whole recording checked once more as verse mode does it (`check_verse_samples`),
         each site's live verdict beside the final one (the final one stands)."""
         x = _read_only(samples)
-        given = self.given
-        if given is not None and self._followed:
-            given = (given[0], given[1], max(given[2], self._followed[-1][1]))
-        final = vm.check_verse_samples(self.ensemble, self.tr, x, self.path, given)
-        live = dict((s.key, s) for s in self._state.sites)
-        pairs = []
-        for r in final.sites:
-            pairs.append(SiteComparison(r, live.pop((r.surah, r.ayah, r.site), None)))
-        pairs += [SiteComparison(None, s) for s in live.values()]
-        return LiveReport(final, tuple(pairs), self._state)
+        final = vm.check_verse_samples(self.ensemble, self.tr, x, self.path, final_given(self.given, self._state))
+        return LiveReport(final, compare(final, self._state), self._state)
 
     def serve(self, mailbox: LatestAudio, emit: Callable[[LiveState], None],
               should_stop: Callable[[], bool] = lambda: False) -> None:
@@ -432,6 +426,24 @@ class LiveChecker:
                     return
                 continue
             emit(self.update(*item))
+
+
+def final_given(given: tuple[int, int, int] | None, state: LiveState) -> tuple[int, int, int] | None:
+    """The verses the final pass checks: the verse given (the Practise box's), through the last one
+    the learner was followed to live; None (found from the audio) when none was given."""
+    if given is None or not state.verses:
+        return given
+    return (given[0], given[1], max(given[2], state.verses[-1][1]))
+
+
+def compare(final: vm.VerseResult, state: LiveState) -> tuple[SiteComparison, ...]:
+    """Each site of the final pass beside its live verdict (in `state`), then the sites judged live
+    that the final pass does not have. For a caller that runs the final pass itself (the app runs
+    verse mode on the saved file); `LiveChecker.finish` is this after `check_verse_samples`."""
+    live = {s.key: s for s in state.sites}
+    pairs = [SiteComparison(r, live.pop((r.surah, r.ayah, r.site), None)) for r in final.sites]
+    pairs += [SiteComparison(None, s) for s in live.values()]
+    return tuple(pairs)
 
 
 # -- replay at real time (tajweed-check --verses --simulate-live, tools/live_eval.py) ------------

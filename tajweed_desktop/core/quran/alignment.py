@@ -113,8 +113,9 @@ def align_words(tr: Transcriber, samples: np.ndarray, words: list[str], cache: d
         starts[i : i + keep] = s[:keep] + t0
         ends[i : i + keep] = e[:keep] + t0
         logp[i : i + keep] = lp[:keep]
-        if i + keep < n:
-            t0 = max(t0 + 1.0, t0 + s[keep] - WINDOW_BACKOFF)
+        if i + keep < n:  # on from the first word not kept (every word given kept: from the last one's end)
+            resume = s[keep] if keep < len(s) else e[keep - 1]
+            t0 = max(t0 + 1.0, t0 + resume - WINDOW_BACKOFF)
         i += keep
     return starts, ends, logp, counts
 

@@ -301,7 +301,7 @@ class _Postings:
     """The verse index turned round: for each character n-gram, the verses holding it and how often."""
 
     def __init__(self, index: VerseIndex):
-        raw = np.concatenate([np.fromiter(c.values(), float, len(c)) for c in index.counts])
+        raw = index.counts.astype(float)  # the raw counts, one per (verse, n-gram), in the rows' order
         rows = np.repeat(np.arange(len(index.keys)), np.diff(index.indptr))
         order = np.argsort(index.indices, kind="stable")
         self.rows, self.counts = rows[order], raw[order]

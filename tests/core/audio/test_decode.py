@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tajweed_desktop.core.audio.decode import decode, resample
+from tajweed_desktop.core.audio.decode import decode, resample, resample_stream
 from tajweed_desktop.core.common.errors import TooLongError, UnreadableAudioError
 from tests.conftest import REPO, need_data
 
@@ -33,6 +33,17 @@ def test_resampling_while_reading_equals_resampling_the_whole_signal():
     streamed, rate2, _ = decode(path)
     assert rate2 == rate == 44100
     np.testing.assert_array_equal(streamed, resample(whole, rate))
+
+
+def test_a_microphone_at_48_khz_resampled_block_by_block_equals_the_whole_signal_resampled():
+    """The app's live mode resamples each 30 ms drain of a 48 kHz microphone as it arrives."""
+    x = np.random.default_rng(0).standard_normal(48_000 * 2).astype(np.float32) * 0.1
+    stream = resample_stream(48_000)
+    blocks = [stream.resample_chunk(x[i : i + 1440]) for i in range(0, len(x), 1440)]
+    blocks.append(stream.resample_chunk(np.zeros(0, np.float32), last=True))
+    joined = np.concatenate(blocks)
+    assert len(joined) == 32_000
+    np.testing.assert_array_equal(joined, resample(x, 48_000))
 
 
 def test_a_long_high_rate_file_is_read_without_holding_it_at_its_rate(tmp_path):

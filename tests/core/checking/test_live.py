@@ -86,3 +86,40 @@ def test_the_mailbox_hands_over_the_latest_audio_and_drops_the_rest():
     assert box.take(timeout=0) is None
     box.close()
     assert box.take() is None and box.closed
+
+
+def test_compare_pairs_each_final_site_with_its_live_verdict_and_final_given_follows_the_learner():
+    """No model: what the app uses when it runs the final pass itself on the saved file."""
+    from pathlib import Path
+
+    from tajweed_desktop.core.checking.verses import SiteResult, VerseResult
+
+    def site(ayah, word, outcome):
+        return SiteResult(82, ayah, word, "w", "n", None, "", 1.0, 2.0, outcome)
+
+    live_sites = (live.LiveSite(site(5, 2, "not yet"), 1.0, 1.0, "not yet"),
+                  live.LiveSite(site(5, 4, "as expected"), 2.0, 2.0, "as expected"),
+                  live.LiveSite(site(6, 9, "uncertain"), 3.0, 3.0, "uncertain"))
+    state = live.LiveState("82:6", True, 82, 6, None, live_sites, verses=((82, 5), (82, 6)))
+    final = VerseResult(Path("x.wav"), sites=(site(5, 2, "as expected"), site(5, 4, "as expected"),
+                                              site(6, 3, "not recited")))
+    pairs = live.compare(final, state)
+    assert [(p.final.site if p.final else None, p.live.key[2] if p.live else None, p.changed) for p in pairs] == [
+        (2, 2, True), (4, 4, False), (3, None, False), (None, 9, True)]
+    assert live.final_given((82, 5, 5), state) == (82, 5, 6)
+    assert live.final_given(None, state) is None
+    assert live.final_given((82, 5, 5), live.LiveState(live.NO_RECITATION, False)) == (82, 5, 5)
+
+
+def test_the_last_verse_of_a_surah_heard_for_longer_than_one_window_is_not_a_crash(models):
+    """82:19 is the surah's last verse: there is no next verse to follow, so its audio grows past
+    Whisper's 30 s window while the learner goes on (here: silence). Every aligned word then starts
+    before the last window, and counting the words said indexed past the end (IndexError)."""
+    ens, tr = models
+    x = decode_bounded(need_data("reciters5", "verses", "husary", "082019.mp3"))[0]
+    checker = live.LiveChecker(ens, tr, given=(82, 19, 19))
+    first = checker.update(x)
+    longer = np.concatenate([x, np.zeros(31 * 16000 - len(x), np.float32)])
+    state = checker.update(longer)
+    assert (state.surah, state.ayah) == (82, 19) and state.audio_s == pytest.approx(31.0)
+    assert {s.key for s in first.sites} <= {s.key for s in state.sites}

@@ -115,3 +115,34 @@ def test_a_verse_is_not_taken_for_the_run_the_transcript_goes_on_to(tr, reciter,
     assert found.best.label == f"82:{ayah}", [c.label for c in found.candidates]
     run = next(c for c in found.candidates if c.label == "82:17-18")
     assert run.alignment is None or ident.heard_share(run.alignment) < 1.0
+def test_the_opening_of_a_verse_names_it_among_the_opening_candidates():
+    """Live mode identifies a verse from its first words (`opening_candidates`); the postings it
+    reads were built from the verse index's old Counters and raised AttributeError on its arrays."""
+    from tajweed_desktop.core.quran import text
+
+    opening = " ".join(text.verse_text(82, 19).split(" ")[:4])
+    found = [(c.surah, c.first_ayah) for c in ident.opening_candidates(opening)[:3]]
+    assert (82, 19) in found, found
+
+
+def test_a_window_given_one_word_that_ends_near_its_end_is_kept_and_the_next_window_follows(monkeypatch):
+    """Live mode hit it on a 66 s segment (82:19, then another reciter's surah from its start): a
+    window given one word, which ends within WINDOW_KEEP_MARGIN of its end, keeps it (the only
+    word) and the next window started at the start of the word after it: IndexError."""
+    from types import SimpleNamespace
+
+    from tajweed_desktop.core.quran import alignment
+
+    calls = []
+
+    def one_word_late(tr, window, tokens, a, cache):
+        calls.append((a, len(tokens)))
+        k = len(tokens)
+        return np.linspace(0.5, 27.5, k), np.linspace(1.0, 29.5, k), np.zeros(k)
+
+    monkeypatch.setattr(alignment, "_align_window", one_word_late)
+    tr = SimpleNamespace(tokenizer=SimpleNamespace(encode=lambda w: [1] * 200))  # 200 tokens a word: one fits
+    words = ["كلمةطويلةجدا"] * 3
+    starts, ends, _, _ = alignment.align_words(tr, np.zeros(70 * 16000, np.float32), words)
+    assert len(calls) >= 3 and all(k <= 2 for _, k in calls)
+    assert list(starts) == sorted(starts) and ends[-1] > starts[0]
