@@ -56,13 +56,15 @@ def test_pip_install_of_the_wheel_alone_gives_a_working_checker_without_torch(tm
     dependencies, from the package index). torch is not among them, so `import torch` fails there,
     and the checker gives the checkout's verdict on a real clip."""
     clip = need_data("tajweed4", "train", "1.wav")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", REPO)
+    # nothing of the checkout may leak in: with PYTHONPATH on it, pip would take the checkout's
+    # metadata for an installed tajweed-desktop and skip the wheel
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TAJWEED_MODELS_DIR")}
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", REPO, env=env)
     wheel = next((tmp_path / "dist").glob("tajweed_desktop-*.whl"))
     env_dir = tmp_path / "env"
-    run(sys.executable, "-m", "venv", env_dir)
+    run(sys.executable, "-m", "venv", env_dir, env=env)
     py = env_dir / "bin" / "python"
-    run(py, "-m", "pip", "install", "-q", wheel, timeout=900)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TAJWEED_MODELS_DIR")}
+    run(py, "-m", "pip", "install", "-q", wheel, timeout=900, cwd=tmp_path, env=env)
     no_torch = subprocess.run([str(py), "-c", "import torch"], capture_output=True, text=True, env=env)
     assert no_torch.returncode != 0 and "No module named 'torch'" in no_torch.stderr
     out = run(env_dir / "bin" / "tajweed-check", clip, "--json", "--device", "cpu", cwd=tmp_path, env=env).stdout
@@ -73,3 +75,8 @@ def test_pip_install_of_the_wheel_alone_gives_a_working_checker_without_torch(tm
     assert installed.get("error") is None and installed["top_rule"] == checkout["top_rule"]
     assert installed["uncertain"] == checkout["uncertain"]
     assert max(abs(installed["probabilities"][k] - checkout["probabilities"][k]) for k in checkout["probabilities"]) < 1e-6
+    probe = tmp_path / "probe.json"  # the GUI starts, loads its model and analyses the clip, without torch
+    run(env_dir / "bin" / "tajweed-desktop", clip, cwd=tmp_path, timeout=180,
+        env=dict(env, QT_QPA_PLATFORM="offscreen", TAJWEED_STARTUP_PROBE=str(probe), XDG_CONFIG_HOME=str(tmp_path / "cfg")))
+    record = json.loads(probe.read_text())
+    assert record["model_ok"] and not record.get("torch_imported") and record.get("top_rule") == checkout["top_rule"]
