@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from tajweed_desktop.core.audio.recording import load_recording  # noqa: E402
 from tajweed_desktop.core.model.transcriber import Transcriber  # noqa: E402
 from tajweed_desktop.core.quran import identify as ident  # noqa: E402
+from tajweed_desktop.core.quran import words as qwords  # noqa: E402
 
 DATA = os.environ.get("TAJWEED_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
 
@@ -55,7 +56,7 @@ def main() -> None:
             wrong.append(0.0)
             continue
         aligned = [c for c in res.candidates if c.score is not None]
-        letters = ident._letters(res.transcript)
+        letters = qwords.letter_count(res.transcript)
         for k, key in rules.items():
             order = sorted(aligned, key=lambda c: key(c, letters), reverse=True)
             labels = [(c.surah, c.first_ayah, c.last_ayah) for c in order]

@@ -318,8 +318,8 @@ class LiveChecker:
         self._cache = {a: e for a, e in cache.items() if a + WINDOW_SAMPLES <= n}
         # the words said so far: as many letters as the transcript holds (and some slack); the
         # alignment spreads the words not said yet over short audio, so its onsets alone cannot tell
-        letters = np.cumsum([len(qwords.plain(w.text).replace(" ", "")) for w in al.words])
-        said = len(qwords.plain(transcript).replace(" ", "")) * SAID_SLACK + SAID_EXTRA_LETTERS
+        letters = np.cumsum([qwords.letter_count(w.text) for w in al.words])
+        said = qwords.letter_count(transcript) * SAID_SLACK + SAID_EXTRA_LETTERS
         if n > WINDOW_SAMPLES:  # the transcript covers the last window only: the words before it are said
             # (every word starting before the last window: all are said; the index stops at the last)
             k = int(np.searchsorted([w.start for w in al.words], a_last / SAMPLE_RATE))

@@ -180,32 +180,23 @@ def text_candidates(transcript: str, n: int = TEXT_CANDIDATES, runs: bool = True
     cands = {(*index.keys[i], index.keys[i][1]): float(scores[i]) for i in order}
     if runs:
         q = index.vector(_grams(qwords.plain(transcript)))
-        letters = len(qwords.plain(transcript).replace(" ", ""))
+        letters = qwords.letter_count(transcript)
         for i in order[:10]:
             s, a = index.keys[i]
             for first in range(max(1, a - MAX_RUN + 1), a + 1):
                 for last in range(a, min(text.verse_count(s), first + MAX_RUN - 1) + 1):
                     if last == first or (s, first, last) in cands:
                         continue
-                    run_letters = sum(len(qwords.plain(text.verse_text(s, k)).replace(" ", "")) for k in range(first, last + 1))
-                    if run_letters > 2.0 * letters + 20:
+                    if qwords.verses_letters(s, first, last) > 2.0 * letters + 20:
                         break
                     cands[(s, first, last)] = index.run_score(q, s, first, last)
     best = sorted(cands.items(), key=lambda kv: -kv[1])[:n]
     return [Candidate(s, a, b, sc) for (s, a, b), sc in best]
 
 
-def _letters(s: str) -> int:
-    return len(qwords.plain(s).replace(" ", ""))
-
-
-def candidate_letters(c: Candidate) -> int:
-    return sum(_letters(text.verse_text(c.surah, k)) for k in range(c.first_ayah, c.last_ayah + 1))
-
-
 def length_fit(transcript_letters: int, c: Candidate) -> float:
     """1 when the transcript is as long as the candidate's text, less the more they differ."""
-    a, b = transcript_letters, candidate_letters(c)
+    a, b = transcript_letters, qwords.verses_letters(c.surah, c.first_ayah, c.last_ayah)
     return min(a, b) / max(a, b) if a and b else 0.0
 
 
@@ -233,7 +224,7 @@ def identify(tr: Transcriber, samples: np.ndarray, n_align: int = TEXT_CANDIDATE
     for c in cands[:n_align]:
         al = align_verses(tr, samples, c.surah, c.first_ayah, c.last_ayah, transcript=transcript, cache=cache)
         aligned.append(Candidate(c.surah, c.first_ayah, c.last_ayah, c.text_score, al.score, al))
-    letters = _letters(transcript)
+    letters = qwords.letter_count(transcript)
     aligned.sort(key=lambda c: -rank_score(c, letters))
     ranked = (aligned + cands[n_align:])[:top]
     found = bool(ranked) and (ranked[0].score or 0.0) >= NO_VERSE_SCORE

@@ -40,3 +40,14 @@ def plain(s: str) -> str:
     s = _DROP.sub("", unicodedata.normalize("NFC", s)).translate(_LETTERS)
     s = re.sub(r"[^\u0621-\u064a\s]", "", s)
     return " ".join(s.split())
+
+
+def letter_count(s: str) -> int:
+    """How many plain letters `s` holds (spaces and marks not counted): the length measure that
+    verse identification and live mode compare transcripts and verses by."""
+    return len(plain(s).replace(" ", ""))
+
+
+def verses_letters(surah: int, first: int, last: int) -> int:
+    """The plain letters of verses first..last of a surah."""
+    return sum(letter_count(text.verse_text(surah, k)) for k in range(first, last + 1))
