@@ -56,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
 
         rows += startup.run(max(3, args.repeats // 2), inference.four_second_clip(files))
     if "responsiveness" in sections:
-        from . import inference, responsiveness
+        from . import inference, responsiveness, verses
 
-        rows += responsiveness.run(bundle_path, inference.four_second_clip(files), args.data / "train", max(3, args.repeats // 3))
+        rows += responsiveness.run(bundle_path, inference.four_second_clip(files), args.data / "train", max(3, args.repeats // 3),
+                                   verses.ten_second_verse(args.data.parent / "reciters5" / "verses"))
     if "training" in sections:
         from trainer.data import load_dataset
 
