@@ -1,12 +1,13 @@
 """Fit verse identification's choices on the haneef verses (a reciter outside reciters5, whose
 numbers the README reports), never on reciters5: the ranking rule and the "no verse found" score.
 
-    PYTHONPATH=. python tools/fit_verse_threshold.py [--n 40] [--seed 0] [--max-seconds 30]
+    PYTHONPATH=. python tools/fit_verse_threshold.py [--n 40] [--seed 0] [--max-seconds 30] [--beam 5]
 
 For a seeded sample of haneef verses under 30 s it prints, per ranking rule (alignment score,
 text cosine alone, alignment score x text cosine x the length fit to powers 0-2, with and without
 the share of words heard), top-1 and top-5, and the alignment scores of
 right and wrong first answers, from which NO_VERSE_SCORE (core/quran/identify.py) was set.
+`--beam` sets the transcript's beam (TRANSCRIBE_BEAM; 1 is greedy), as its choice was made.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-seconds", type=float, default=30.0,
                     help="only verses shorter than this (short verses are where runs of verses compete)")
+    ap.add_argument("--beam", type=int, default=ident.TRANSCRIBE_BEAM, help="the transcript's beam size (1: greedy)")
     args = ap.parse_args()
+    ident.TRANSCRIBE_BEAM = args.beam
     rows = [r for r in csv.DictReader(open(os.path.join(DATA, "haneef", "verses.csv"))) if float(r["duration_s"]) < args.max_seconds]
     random.Random(args.seed).shuffle(rows)
     tr = Transcriber()
@@ -67,6 +70,7 @@ def main() -> None:
         (right if ok else wrong).append(best.score or 0)
         print(f"{r['file']} {truth} -> {best.label} {best.score:.3f} {'ok' if ok else 'WRONG'} {time.time() - t0:.1f}s", flush=True)
     n = min(args.n, len(rows))
+    print(f"beam {args.beam}, {n} haneef verses under {args.max_seconds:g} s (seed {args.seed})")
     for k, (h1, h5) in hits.items():
         print(f"{k:>24}: top-1 {h1 / n:.3f}  top-5 {h5 / n:.3f}  (n={n})")
     for name, v in (("right", right), ("wrong", wrong)):

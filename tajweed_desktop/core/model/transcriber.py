@@ -1,5 +1,5 @@
 """Whisper base's decoder, from the same loaded weights as the encoder (`frontend.shared_encoder`):
-language detection, greedy Arabic transcription and forced alignment of a known text.
+language detection, Arabic transcription and forced alignment of a known text.
 
 Whisper reads 30 s windows; a shorter recording is zero-padded to 30 s (as Whisper was trained),
 a longer one is cut into windows by the caller (core/quran/alignment.py, identify.py). Each window
@@ -70,11 +70,12 @@ class Transcriber:
             pairs = self._model.detect_language(enc.output)[0]
         return [(tok.strip("<|>"), float(p)) for tok, p in pairs]
 
-    def generate(self, enc: Encoded, language: str = "ar", max_length: int = 224) -> tuple[str, float]:
-        """Greedy transcription of the window in `language`: the text and its mean token log-probability."""
+    def generate(self, enc: Encoded, language: str = "ar", max_length: int = 224, beam_size: int = 1) -> tuple[str, float]:
+        """Transcription of the window in `language` (greedy, or the best of a beam search): the text
+        and its mean token log-probability."""
         prompt = self.tokenizer.sot_sequence(language)
         with self._lock:
-            res = self._model.generate(enc.output, [prompt], beam_size=1, max_length=max_length,
+            res = self._model.generate(enc.output, [prompt], beam_size=beam_size, max_length=max_length,
                                        return_scores=True, repetition_penalty=1.1, no_repeat_ngram_size=4)[0]
         ids = res.sequences_ids[0]
         return self.tokenizer.decode(ids).strip(), float(res.scores[0]) if res.scores else float("nan")

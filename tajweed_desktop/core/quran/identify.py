@@ -1,7 +1,7 @@
 """Which verse (or run of consecutive verses) a recording holds, from the audio alone, or whether
 it sounds like a verse the learner names.
 
-1. Whisper base's decoder transcribes each 30 s window (greedy, Arabic) and names the language.
+1. Whisper base's decoder transcribes each 30 s window (Arabic, beam search) and names the language.
 2. Every verse is scored by the cosine between character 2-4-gram TF-IDF vectors of its plain
    letters and the transcript's (numpy only); runs of consecutive verses around the best verses
    are scored the same way, their n-gram counts summed.
@@ -48,6 +48,12 @@ LENGTH_POWER = 1.0
 # 82:17 answered as 82:17-18). On haneef's 57 verses under 8 s: top-1 0.895 -> 0.912 (with or
 # without the length term; tools/fit_verse_threshold.py).
 MIN_WORD_SECONDS = 0.06
+# The transcript is the best of a beam search, not greedy: the greedy decoder drifts into the verse
+# it expects. On 80 haneef verses under 12 s (tools/fit_verse_threshold.py --n 80 --max-seconds 12
+# --beam 5, then --beam 1; not reciters5) top-1 was 0.950 with both, but every miss with a beam of 5
+# was a verse whose text another verse shares (5:10/5:86, 2:5/31:5, 2:162/3:88, 2:1 'alif lam mim'),
+# while greedy also missed 3:197 and 2:2; top-5 0.988 against 0.963. It costs about 0.1 s a window.
+TRANSCRIBE_BEAM = 5
 GIVEN_COSINE_SHARE = 0.5  # a named verse whose text matches the transcript under half as well as the best is "not it"
 
 
@@ -119,7 +125,8 @@ class VerseIndex:
         self.idf = np.log((1 + len(self.keys)) / (1 + df)) + 1.0
         data = self.counts * self.idf[self.indices]
         norms = np.sqrt(np.add.reduceat(data * data, self.indptr[:-1]))
-        self.data = data / np.repeat(np.where(norms > 0, norms, 1.0), np.diff(self.indptr))
+        # float32, as the counts: a cosine needs no more, and the rows are a million entries
+        self.data = (data / np.repeat(np.where(norms > 0, norms, 1.0), np.diff(self.indptr))).astype(np.float32)
         self.row = {k: i for i, k in enumerate(self.keys)}
 
     def _normalised(self, q: np.ndarray) -> np.ndarray:
@@ -155,7 +162,7 @@ def verse_index() -> VerseIndex:
 
 
 def transcribe(tr: Transcriber, samples: np.ndarray, cache: dict | None = None) -> tuple[str, str, float]:
-    """The greedy Arabic transcript of the recording, 30 s window by window, the language
+    """The Arabic transcript of the recording (a beam of TRANSCRIBE_BEAM), 30 s window by window, the language
     Whisper hears in the first window and its probability of Arabic. Each window's encoding is
     kept in `cache` by its first sample, as the alignment keeps its windows (the same
     samples[a : a + 30 s]), so a verse under 30 s is encoded once for both."""
@@ -168,7 +175,7 @@ def transcribe(tr: Transcriber, samples: np.ndarray, cache: dict | None = None) 
             langs = tr.detect_language(enc)
             language = langs[0][0]
             p_ar = next((p for code, p in langs if code == "ar"), 0.0)
-        parts.append(tr.generate(enc)[0])
+        parts.append(tr.generate(enc, beam_size=TRANSCRIBE_BEAM)[0])
     return " ".join(parts), language, p_ar
 
 
@@ -292,10 +299,10 @@ class _Postings:
     """The verse index turned round: for each character n-gram, the verses holding it and how often."""
 
     def __init__(self, index: VerseIndex):
-        raw = index.counts.astype(float)  # the raw counts, one per (verse, n-gram), in the rows' order
-        rows = np.repeat(np.arange(len(index.keys)), np.diff(index.indptr))
+        # the raw counts, one per (verse, n-gram), in the rows' order; 32-bit (a million entries)
+        rows = np.repeat(np.arange(len(index.keys), dtype=np.int32), np.diff(index.indptr))
         order = np.argsort(index.indices, kind="stable")
-        self.rows, self.counts = rows[order], raw[order]
+        self.rows, self.counts = rows[order], index.counts[order]
         self.colptr = np.searchsorted(index.indices[order], np.arange(len(index.vocab) + 1))
 
 
