@@ -101,16 +101,6 @@ def live_work(ensemble, mailbox, given, emit: Callable, stop: threading.Event) -
     LiveChecker(ensemble, tr, given).serve(mailbox, emit_and_trim, stop.is_set)
 
 
-def warm_up() -> None:
-    """Build, off the GUI thread and before any recording, what live mode's first identification
-    would build while the learner recites: the verse index and its postings (0.7-0.9 s of pure
-    Python, which took the GIL from the GUI thread often enough to stall it 50-90 ms, measured
-    with tools/live_bench.py). Built once per process."""
-    from tajweed_desktop.core.quran import identify
-
-    identify.opening_candidates("الحمد لله")  # any words: the index and the postings both
-
-
 def site_mark(result) -> tuple[float, float, str, str]:
     """A site's marker on the waveform, as verse mode marks it: its span, word and sign, outcome."""
     return (result.start, result.end, f"{result.word} {verse_mode.mark(result.outcome)}", result.outcome)

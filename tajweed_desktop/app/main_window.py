@@ -22,7 +22,7 @@ from .analysis_controller import AnalysisController
 from .audio_toolbar import AudioToolbar
 from .batch_controller import BatchController
 from .batch_view import BatchView
-from . import live_mode
+from . import verse_mode
 from .live_mode import LiveController
 from .menus import Menus, about_text
 from .model_loader import ModelLoader
@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         self.analysis.practice_site = self.practice.chosen_site()
         self.analysis.set_ensemble(ensemble)
         self.batch_controller.set_ensemble(ensemble)
-        self.workers.start(live_mode.warm_up)  # live mode's verse index, before any recording
+        self.workers.start(verse_mode.warm_up, ensemble)  # the verse index and the transcriber, before any verse
         self.model_changed.emit(True)
 
     def _model_failed(self, reason: str) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from tajweed_desktop.core.common.errors import TajweedError
-from tajweed_desktop.core.common.threads import lower_this_thread
 from tajweed_desktop.core.model.paths import bundled_models_dir, default_bundle_path, no_bundle_help
 from . import native_import
 from .workers import WorkerSet
@@ -18,8 +17,6 @@ from .workers import WorkerSet
 
 def _build(bundle, device: str):
     from tajweed_desktop.core.model import ensemble as core_ensemble
-
-    lower_this_thread()  # before the runtimes start their thread pools, which inherit it
 
     ensemble = core_ensemble.Ensemble(bundle, device=device)
     ensemble.warm_up()

@@ -7,33 +7,12 @@ yield): exactly what a progress bar with Cancel needs, maintained by the napari 
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable
 
 from pyqtgraph.util.garbage_collector import GarbageCollector
 from superqt.utils import GeneratorWorker, WorkerBase, create_worker
 
 from tajweed_desktop.core.common.memory import release_free_memory
-from tajweed_desktop.core.common.threads import lower_this_thread
-
-
-def in_background(func: Callable) -> Callable:
-    """`func` run at background priority (core/common/threads.py): the window's own thread is
-    scheduled first. A generator function stays one, so superqt still makes it a GeneratorWorker
-    (progress and cooperative cancel)."""
-    if inspect.isgeneratorfunction(func):
-        @functools.wraps(func)
-        def steps(*args, **kwargs):
-            lower_this_thread()
-            return (yield from func(*args, **kwargs))
-        return steps
-
-    @functools.wraps(func)
-    def call(*args, **kwargs):
-        lower_this_thread()
-        return func(*args, **kwargs)
-    return call
 
 
 class WorkerSet:
@@ -52,7 +31,7 @@ class WorkerSet:
         on_finish: Callable | None = None,
         **kwargs,
     ) -> WorkerBase:
-        worker = create_worker(in_background(func), *args, _start_thread=False, _ignore_errors=True, **kwargs)
+        worker = create_worker(func, *args, _start_thread=False, _ignore_errors=True, **kwargs)
         if on_result:
             worker.returned.connect(on_result)
         if on_yield and isinstance(worker, GeneratorWorker):

@@ -128,6 +128,18 @@ def test_a_verse_found_from_the_audio_while_the_window_keeps_answering(window, q
     assert max(gaps) < 500, sorted(gaps)[-5:]
 
 
+def test_the_transcriber_is_built_when_the_model_is_ready_not_when_the_first_verse_is_opened(window, qtbot, monkeypatch):
+    """Building it holds the GIL for about 0.1 s at a time (the tokenizer), which stalled the window
+    while the first verse was checked; it is built with the verse index as soon as a model loads."""
+    from tajweed_desktop.app import verse_mode
+
+    monkeypatch.setattr(verse_mode, "_transcribers", {})
+    settle(qtbot, window)
+    window._model_ready(window.ensemble)  # as when a model has loaded
+    qtbot.waitUntil(lambda: id(window.ensemble.encoder) in verse_mode._transcribers, timeout=VERSE_TIMEOUT)
+    settle(qtbot, window)
+
+
 def test_a_short_clip_keeps_the_clip_verdict(window, qtbot):
     window.analysis.last_analysis = None
     window.open_file(str(need_data("kaggle_samples", "train", "1.wav")))  # 4 s

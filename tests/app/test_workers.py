@@ -4,14 +4,9 @@ on the GUI thread, never on the worker (where it destroyed GUI-thread Qt objects
 from __future__ import annotations
 
 import gc
-import os
 import threading
 
-import pytest
-from superqt.utils import GeneratorWorker
-
 from tajweed_desktop.app.workers import WorkerSet
-from tajweed_desktop.core.common.threads import BACKGROUND_NICE
 
 
 def make_cycles(n: int) -> int:
@@ -38,25 +33,3 @@ def test_garbage_from_a_worker_is_collected_on_the_gui_thread(qtbot):
     finally:
         gc.callbacks.remove(seen)
     assert set(threads) == {threading.main_thread().name}
-
-
-def _nice_of_this_thread() -> int:
-    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are a POSIX call")
-def test_background_work_runs_below_the_window_and_keeps_progress(qtbot):
-    """A worker's thread is niced below the GUI thread, and a generator function still reports
-    progress (a GeneratorWorker, not a plain one that would swallow the yields)."""
-
-    def steps(n):
-        for i in range(n):
-            yield i
-        return _nice_of_this_thread()
-
-    seen, done = [], []
-    worker = WorkerSet().start(steps, 3, on_yield=seen.append, on_result=done.append)
-    qtbot.waitUntil(lambda: bool(done), timeout=10000)
-    assert seen == [0, 1, 2]
-    assert isinstance(worker, GeneratorWorker)
-    assert done[0] >= BACKGROUND_NICE > _nice_of_this_thread()  # the GUI thread is left as it was

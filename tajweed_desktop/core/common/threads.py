@@ -1,13 +1,11 @@
 """A call run on a plain (daemon) Python thread whose result, or exception, the caller collects:
 the bounded file read (`audio.decode_bounded`) and the app's work that must not run on a Qt pool
 thread (`app/native_import.py`) both use it; and `once`, a value built at most once per process
-however many threads ask for it first; and `lower_this_thread`, which gives background work a lower
-scheduling priority than the thread that draws the window."""
+however many threads ask for it first."""
 
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -68,23 +66,3 @@ def once(factory: Callable[[], T]) -> Callable[[], T]:
             return made[0]
 
     return get
-
-
-# The nice value background threads take. On a 2-core machine CTranslate2's two threads and the
-# worker kept the GUI thread off the CPU for 100-150 ms at a time (bench/responsiveness.py: the GUI
-# thread used 0-20 ms of CPU in those gaps); at nice 10 the scheduler lets the GUI thread in first.
-BACKGROUND_NICE = 10
-
-
-def lower_this_thread(nice: int = BACKGROUND_NICE) -> None:
-    """Give the calling thread, and every thread it starts from now on (CTranslate2's and ONNX
-    Runtime's thread pools inherit it when they are made), the nice value `nice`. On Linux the nice
-    value belongs to the thread, not the process; elsewhere, or when not allowed, nothing changes."""
-    if not hasattr(os, "setpriority"):
-        return
-    tid = threading.get_native_id()
-    try:
-        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
-            os.setpriority(os.PRIO_PROCESS, tid, nice)
-    except OSError:
-        pass

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 import pytest
 
-from tajweed_desktop.core.common.threads import BACKGROUND_NICE, ThreadCall, lower_this_thread, run_on_plain_thread
+from tajweed_desktop.core.common.threads import ThreadCall, run_on_plain_thread
 
 
 def test_the_result_comes_back_from_another_thread():
@@ -52,18 +51,3 @@ def test_once_builds_its_value_once_when_threads_ask_together():
     for t in threads:
         t.join()
     assert len(calls) == 1 and len({id(x) for x in got}) == 1
-
-
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are a POSIX call")
-def test_a_lowered_thread_and_the_threads_it_starts_run_niced_while_the_caller_does_not():
-    def nice() -> int:
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    def lowered():
-        lower_this_thread()
-        return nice(), run_on_plain_thread(nice, name="child")
-
-    before = nice()
-    own, child = run_on_plain_thread(lowered, name="t")
-    assert own == child == max(before, BACKGROUND_NICE)
-    assert nice() == before
