@@ -52,9 +52,10 @@ def main(argv: list[str] | None = None) -> int:
 
         rows += verses.run(load_bundle(bundle_path), bundle_path, args.data.parent / "reciters5" / "verses", args.repeats)
     if "startup" in sections:
-        from . import inference, startup
+        from . import inference, startup, verses
 
-        rows += startup.run(max(3, args.repeats // 2), inference.four_second_clip(files))
+        rows += startup.run(max(3, args.repeats // 2), inference.four_second_clip(files),
+                            verses.ten_second_verse(args.data.parent / "reciters5" / "verses"))
     if "responsiveness" in sections:
         from . import inference, responsiveness, verses
 

@@ -1,10 +1,12 @@
 """Cold start of the real app in a fresh process: time to a window on screen, time to the model
-ready, and resident memory with the bundle loaded (reported by the app's startup probe)."""
+ready, and resident memory with the bundle loaded, after a clip and after a verse (reported by the
+app's startup probe)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,11 +30,16 @@ def launch_once(home: Path, clip: Path | None = None) -> dict:
             "torch": float(r.get("torch_imported", True))}
 
 
-def run(launches: int, clip: Path) -> list[dict]:
+def run(launches: int, clip: Path, verse: Path | None = None) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         launch_once(Path(tmp))  # the first launch also warms the disk cache; not counted
         runs = [launch_once(Path(tmp)) for _ in range(launches)]
         analysed = [launch_once(Path(tmp), clip) for _ in range(launches)]
+        checked = []
+        if verse is not None:  # under a name that does not say the verse: found from the audio, as a learner's file
+            unnamed = Path(tmp) / "my recitation.mp3"
+            shutil.copy(verse, unnamed)
+            checked = [launch_once(Path(tmp), unnamed) for _ in range(launches)]
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     after = statistics.median(r["rss_mb"] for r in analysed)
     torch_loaded = sum(r["torch"] for r in runs + analysed)
@@ -47,7 +54,11 @@ def run(launches: int, clip: Path) -> list[dict]:
          "ratio": "", "target": ""},
         {"what": "resident memory of `import torch` alone, for comparison", "value": f"{torch_only:.0f} MB",
          "ratio": "", "target": ""},
-    ]
+    ] + ([
+        {"what": f"resident memory, app after checking {verse.parent.name}/{verse.name} in verse mode (found from "
+                 "the audio; given on the command line; the decoder loaded)",
+         "value": f"{statistics.median(r['rss_mb'] for r in checked):.0f} MB", "ratio": "", "target": "< 480 MB"},
+    ] if checked else [])
 
 
 def torch_import_rss_mb() -> float:

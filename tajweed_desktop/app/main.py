@@ -14,7 +14,7 @@ from platformdirs import user_log_dir
 from PySide6.QtCore import QThreadPool, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tajweed_desktop.core.common.memory import limit_malloc_arenas, resident_mb
+from tajweed_desktop.core.common.memory import limit_malloc_arenas, release_free_memory, resident_mb
 from .settings import AppSettings
 from .themes import apply_theme
 
@@ -97,7 +97,8 @@ class _StartupProbe:
     with a file on the command line, when that file's analysis has finished (or failed), so a
     launcher can also see what the analysis imported. Times are absolute, so the launcher can
     subtract its own start time. Keys: window_shown, model_ready, model_ok, rss_mb,
-    torch_imported; with a file also clip, analysed (the time), top_rule or analysis_error."""
+    torch_imported; with a file also clip, analysed (the time), top_rule (a clip), verse (a verse
+    mode's summary) or analysis_error."""
 
     def __init__(self, path: str, shown: float, window, app, clip: str | None):
         self.path, self.app, self.clip = path, app, clip
@@ -106,6 +107,7 @@ class _StartupProbe:
         window.model_changed.connect(self._model_changed)
         if clip is not None:
             window.analysis.analysed.connect(lambda analysis: self._analysed(top_rule=analysis.clip.top_rule))
+            window.analysis.verse_checked.connect(lambda result: self._analysed(verse=result.summary()))
             window.analysis.failed.connect(lambda title, text: self._analysed(analysis_error=f"{title}: {text}"))
 
     def _model_changed(self, ok: bool) -> None:
@@ -123,6 +125,7 @@ class _StartupProbe:
         if self.written:
             return
         self.written = True
+        release_free_memory()  # as the worker set does once this job's signals are delivered: what the app keeps
         self.record.update(rss_mb=resident_mb(), torch_imported="torch" in sys.modules)
         with open(self.path, "w") as f:
             json.dump(self.record, f)

@@ -73,14 +73,14 @@ def shared_transcriber(ensemble):
 def warm_up(ensemble) -> None:
     """Build, off the GUI thread, when the model is ready and before any verse or recording, what
     the first verse (or live identification) would otherwise build while the learner waits: the
-    verse index and its postings (0.7-0.9 s of pure Python, which took the GIL from the GUI thread
+    verse index (0.7-0.9 s of pure Python, which took the GIL from the GUI thread
     often enough to stall it 50-90 ms, measured with tools/live_bench.py), and the transcriber,
     whose tokenizer holds the GIL for about 0.1 s at a time (tiktoken's build, the JSON parse): the
     first verse opened stalled the window 110-160 ms, later ones 20-40 ms (bench/responsiveness.py).
     Built once per process."""
     from tajweed_desktop.core.quran import identify
 
-    identify.opening_candidates("الحمد لله")  # any words: the index and the postings both
+    identify.verse_index()
     shared_transcriber(ensemble)
 
 

@@ -116,13 +116,34 @@ def test_a_verse_is_not_taken_for_the_run_the_transcript_goes_on_to(tr, reciter,
     run = next(c for c in found.candidates if c.label == "82:17-18")
     assert run.alignment is None or ident.heard_share(run.alignment) < 1.0
 def test_the_opening_of_a_verse_names_it_among_the_opening_candidates():
-    """Live mode identifies a verse from its first words (`opening_candidates`); the postings it
-    reads were built from the verse index's old Counters and raised AttributeError on its arrays."""
+    """Live mode identifies a verse from its first words (`opening_candidates`); it once read the
+    verse index's old Counters and raised AttributeError on its arrays."""
     from tajweed_desktop.core.quran import text
 
     opening = " ".join(text.verse_text(82, 19).split(" ")[:4])
     found = [(c.surah, c.first_ayah) for c in ident.opening_candidates(opening)[:3]]
     assert (82, 19) in found, found
+
+
+@pytest.mark.parametrize("transcript", ["قل هو الله احد", "الحمد لله رب العالمين والسماء ذات", "xyz", ""])
+def test_containment_is_the_idf_weighted_share_of_the_transcripts_ngrams_each_verse_holds(transcript):
+    """Computed in one pass over the index's arrays; here from its definition, verse by verse."""
+    from collections import Counter
+
+    from tajweed_desktop.core.quran import text, words
+
+    index = ident.verse_index()
+    got = ident.containment(transcript)
+    grams = ident._grams(words.plain(transcript))
+    rarest = float(index.idf.max())
+    weight = {g: (index.idf[index.vocab[g]] if g in index.vocab else rarest) for g in grams}
+    total = sum(c * weight[g] for g, c in grams.items())
+    for s, a in [(112, 1), (1, 2), (82, 1), (2, 255)]:
+        held = ident._grams(" ".join(words.plain(w) for w in words.verse_words(s, a)))
+        want = sum(min(c, held.get(g, 0)) * weight[g] for g, c in grams.items()) / total if total else 0.0
+        assert got[index.row[(s, a)]] == pytest.approx(want, abs=1e-9), (s, a)
+    assert got.shape == (sum(text.verse_count(s) for s in range(1, text.surah_count() + 1)),)
+    assert isinstance(grams, Counter)
 
 
 def test_a_window_given_one_word_that_ends_near_its_end_is_kept_and_the_next_window_follows(monkeypatch):
