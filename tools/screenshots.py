@@ -2,13 +2,14 @@
 `QT_QPA_PLATFORM=offscreen python tools/screenshots.py [OUT_DIR]`.
 
 - practice-light.png: practice mode, a word of a verse chosen, a reciter's clip of that word;
-- timeline-dark.png: a 17 s verse with its rule timeline;
+- verse-dark.png: verse mode on a 17 s verse found from the audio, each site marked;
 - rules14-light.png: the 14-rule bundle on one of its clips;
 - batch-dark.png: the Kaggle samples checked against their labels (expected rules from train.csv)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -71,8 +72,15 @@ def main() -> None:
     w.close()
 
     w = window(app, "dark")
-    analyse(app, w, DATA / "reciters5" / "verses" / "husary" / "082019.mp3")
-    save(w, out, "timeline-dark.png")
+    unnamed = Path(tempfile.mkdtemp()) / "my recitation.mp3"  # no verse in the name: found from the audio
+    shutil.copy(DATA / "reciters5" / "verses" / "husary" / "082019.mp3", unnamed)
+    w.analysis.verse_result = None
+    w.open_file(str(unnamed))
+    wait(app, lambda: w.analysis.verse_result is not None and not w.workers.busy)
+    w.analysis.select_site(0)  # the first site's span selected, as a click in the list does
+    for _ in range(5):
+        app.processEvents()
+    save(w, out, "verse-dark.png")
     w.close()
 
     w = window(app, "light", "rules14")
@@ -84,8 +92,6 @@ def main() -> None:
     w = window(app, "dark")
     # a temporary copy of the Kaggle samples with their train.csv (the expected rule per file) and
     # one damaged file, to show a failed row
-    import shutil
-
     folder = Path(tempfile.mkdtemp()) / "train"
     shutil.copytree(DATA / "kaggle_samples" / "train", folder)
     shutil.copy(DATA / "kaggle_samples" / "train.csv", folder.parent / "train.csv")

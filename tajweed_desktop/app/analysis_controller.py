@@ -417,8 +417,10 @@ class AnalysisController(QObject):
         score = result.alignment.score
         if result.given is None:
             others = [c for c in (self.identification.candidates[1:4] if self.identification else ())]
-            more = ("; others: " + ", ".join(f"{c.label} {c.score:.2f}" for c in others if c.score is not None)
-                    if others else "")
+            # the others without their alignment scores: the ranking also weighs how well the
+            # transcript matches each text, so a lower-ranked run can align better ("others: 82:17-19 0.05"
+            # under "82:19, score 0.04" read as a wrong choice)
+            more = "; next best: " + ", ".join(c.label for c in others) if others else ""
             return f"Found from the audio, score {score:.2f}{more}."
         if self.chosen_verse == result.given:
             return f"Checked against the verse you named (score {score:.2f})."
@@ -451,7 +453,8 @@ class AnalysisController(QObject):
         s = self.verse_result.sites[index]
         if s.outcome != verse_mode.NOT_RECITED:
             self.waveform.select_span(s.start, s.end)
-        where = f"{s.surah}:{s.ayah} word {s.site} {s.word}, {s.start:.2f}–{s.end:.2f} s"
+        # the Arabic word last and bidi-isolated: between the numbers it reordered them ("word 4 6.28–2.98 نَفۡسࣱ s")
+        where = f"{s.surah}:{s.ayah} word {s.site} ({s.start:.2f}–{s.end:.2f} s) \u2068{s.word}\u2069"
         self.panel.show_site(s.prediction, f"<b>Rules heard at {where}</b>" if s.prediction is not None
                              else f"{where}: {verse_mode.OUTCOME_WORDS.get(s.outcome, s.outcome)}, not judged")
 

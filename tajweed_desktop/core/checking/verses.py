@@ -19,7 +19,7 @@ import numpy as np
 from tajweed_desktop.core.audio.clips import cut_span
 from tajweed_desktop.core.audio.decode import decode_bounded
 from tajweed_desktop.core.audio.formats import SAMPLE_RATE
-from tajweed_desktop.core.audio.levels import FRAME_SECONDS
+from tajweed_desktop.core.audio.levels import FRAME_SECONDS, TARGET_RMS_DBFS
 from tajweed_desktop.core.audio.recording import Recording, recording_from_array
 from tajweed_desktop.core.common.errors import TajweedError
 from tajweed_desktop.core.model.ensemble import Ensemble, Prediction
@@ -30,6 +30,11 @@ from tajweed_desktop.core.quran import words as qwords
 from tajweed_desktop.core.quran.alignment import Alignment, verse_label
 
 STOP_SECONDS = 0.25  # this much silence at a cross-word junction is a stop: the rule does not apply
+# Silence is what the voice detector does not call speech, or sound this far below the speech level
+# (which preparation brings to TARGET_RMS_DBFS). Not "inactive" sound (20 dB below): Husary's
+# نَفۡسࣱ لِّنَفۡسࣲ (82:19) holds 0.28 s of voiced sound 18-26 dB below his speech level at the
+# junction, and 3 of the verse's 4 sites were called stopped; his real pause there is -60 dB.
+SILENCE_DB = 35.0
 NOT_RECITED_SECONDS = 0.1  # a site word starting this close to (or after) the end of the sound was not recited
 
 COLUMNS = ["file", "surah", "ayah", "verse_score", "site", "word", "next_word", "expected", "heard", "confidence",
@@ -75,9 +80,16 @@ class VerseResult:
 
 
 def longest_pause(rec: Recording, a: float, b: float) -> float:
-    """The longest run of silent frames (not `active`) between a and b seconds."""
+    """The longest run of silent frames (not speech to the voice detector, or SILENCE_DB below the
+    speech level) between a and b seconds."""
     first, last = max(0, int(a / FRAME_SECONDS)), min(len(rec.active), int(np.ceil(b / FRAME_SECONDS)))
-    quiet = ~np.asarray(rec.active[first:last], bool)
+    hop = int(FRAME_SECONDS * SAMPLE_RATE)
+    last = max(first, min(last, rec.samples.shape[0] // hop))
+    frames = rec.samples[first * hop : last * hop].reshape(-1, hop).astype(np.float64)
+    level_db = 10 * np.log10(np.mean(frames * frames, axis=1) + 1e-12)
+    voiced = np.asarray(rec.voiced if rec.voiced is not None else rec.active, bool)[first:last]
+    n = min(voiced.shape[0], level_db.shape[0])
+    quiet = ~voiced[:n] | (level_db[:n] < TARGET_RMS_DBFS - SILENCE_DB)
     best = run = 0
     for q in quiet:
         run = run + 1 if q else 0
