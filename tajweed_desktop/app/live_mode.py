@@ -40,7 +40,9 @@ log = logging.getLogger("tajweed_desktop.live")
 
 DRAW_SECONDS = 0.1  # the live waveform is redrawn after this much new audio
 INITIAL_SECONDS = 60.0  # the buffer's first size; it doubles when full
-TRIM_SECONDS = 5.0  # the live worker returns freed memory to the system this often (core/common/memory.py)
+TRIM_SECONDS = 0.0  # the live worker returns freed memory to the system this often (core/common/memory.py): after
+# every update, a few ms against 0.3-1 s; every 5 s, what one update freed stayed resident under the next one's
+# encoder buffers (+110-130 MB for a 20-30 s window) and a 5-minute replay peaked at 535 MB (tools/live_long.py)
 
 
 class LiveBuffer:

@@ -97,6 +97,8 @@ REIDENTIFY_LETTERS = 8  # this many letters unexplained in REIDENTIFY_RUNS updat
 REIDENTIFY_RUNS = 2
 DOUBT_LETTERS = 4  # this many unexplained: words past the explained text do not count as said (no verdict on them)
 SPLIT_PAUSE_SECONDS = 0.2  # the other verse starts at the first pause this long after the last word explained
+REIDENTIFY_GIVE_UP = 6  # updates in doubt without the other verse found: the current verse is given up, the audio after it identified afresh
+WINDOW_LEAD_SECONDS = 2.0  # past 30 s, the last window's transcript is looked for in the words ending this long before the window and later
 IDENTIFY_MAX_SECONDS = 25.0  # while no verse is known the audio looked at is kept under this (it starts at a sound after a pause)
 
 NO_RECITATION = "no recitation heard yet"
@@ -258,6 +260,7 @@ class LiveChecker:
         self._doubt_runs = 0  # updates in a row with REIDENTIFY_LETTERS unexplained
         self._re_last: tuple[int, int] | None = None  # the verse the audio after the explained words was found to be
         self._re_runs = 0
+        self._rejected: dict[tuple[int, int], int] = {}  # verses given up, by the first sample of the audio they were given up on
         self._last_n = -1
         self._ended = False
         self._segment_s = 0.0
@@ -354,7 +357,7 @@ class LiveChecker:
     def _identify(self, rec: Recording) -> str:
         """Which verse the learner has begun (`_best_verse`); taken when IDENTIFY_AGREE updates in a
         row name it."""
-        cand = self._best_verse(rec)
+        cand = self._best_verse(rec, self._seg0)
         if cand is None:
             self._ident_last, self._ident_runs = None, 0
             return "finding the verse"
@@ -366,18 +369,20 @@ class LiveChecker:
             return verse_label(*cand)
         return f"finding the verse ({verse_label(*cand)}?)"
 
-    def _best_verse(self, rec: Recording) -> tuple[int, int] | None:
+    def _best_verse(self, rec: Recording, start: int) -> tuple[int, int] | None:
         """The verse `rec` opens with: the transcript against every verse's opening
         (`identify.opening_candidates`), the best few aligned to the audio and ranked by the
         opening's cosine times the alignment's score over the words heard; None below
-        NO_VERSE_SCORE."""
+        NO_VERSE_SCORE. `start`: the first sample of its audio in the recording (a verse given up
+        on that audio is not named again)."""
         cache: dict = {}
         self._encoded(rec.samples, cache)
         enc = cache.get(0) or cache.setdefault(0, self.tr.encode(rec.samples))
         transcript, _ = self.tr.generate(enc)
         dur = rec.duration
         ranked = []
-        for c in ident.opening_candidates(transcript)[:IDENTIFY_ALIGN]:
+        rejected = {v for v, at in self._rejected.items() if abs(at - start) < SAMPLE_RATE}
+        for c in [c for c in ident.opening_candidates(transcript) if (c.surah, c.first_ayah) not in rejected][:IDENTIFY_ALIGN]:
             if c.text_score < MIN_OPENING_COSINE:
                 continue
             al = align_verses(self.tr, rec.samples, c.surah, c.first_ayah, transcript=transcript, cache=cache)
@@ -419,7 +424,11 @@ class LiveChecker:
         # ... and no further than the text explains the transcript (`explained`): when the learner
         # says another verse, the alignment spreads this one's words over it and they are not said
         t_letters = qwords.letter_count(transcript)
-        t_explained, e_explained = explained(transcript, " ".join(w.text for w in al.words), free_start=n > WINDOW_SAMPLES)
+        first = 0  # past 30 s the transcript is the last window's: the words that end before it are not looked for in it
+        if n > WINDOW_SAMPLES:
+            first = next((i for i, w in enumerate(al.words) if w.end >= a_last / SAMPLE_RATE - WINDOW_LEAD_SECONDS), 0)
+        t_explained, e_explained = explained(transcript, " ".join(w.text for w in al.words[first:]), free_start=n > WINDOW_SAMPLES)
+        e_explained += int(letters[first - 1]) if first > 0 else 0
         self._unexplained = t_letters - t_explained
         self._explained_word = int(np.searchsorted(letters, e_explained)) if e_explained > 0 else -1
         if self._unexplained >= DOUBT_LETTERS:
@@ -440,13 +449,18 @@ class LiveChecker:
         if self._doubt_runs < REIDENTIFY_RUNS:
             return None
         split = self._split(rec, al)
+        if self._doubt_runs >= REIDENTIFY_GIVE_UP:  # not found while the audio grows: give the verse up
+            if split == 0.0:  # none of its words explained: it was the wrong verse, not to be named again for this audio
+                self._rejected[self._verse] = self._seg0
+            self._switch(None, split)
+            return "finding the verse"
         try:
             tail = recording_from_array(seg[int(split * SAMPLE_RATE) :], SAMPLE_RATE, self.path)
         except TajweedError:
             return None
         if tail.active_seconds() < MIN_SPEECH_SECONDS:
             return None
-        cand = self._best_verse(tail)
+        cand = self._best_verse(tail, self._seg0 + int(split * SAMPLE_RATE))
         if cand is None:
             self._re_last, self._re_runs = None, 0
             return None
@@ -474,11 +488,12 @@ class LiveChecker:
             t = al.words[k + 1].start if k + 1 < len(al.words) else al.words[k].end
         return float(max(0.0, t - SEGMENT_LEAD_SECONDS))
 
-    def _switch(self, verse: tuple[int, int], split: float) -> None:
-        """Follow the learner to `verse`, recited from `split` seconds into the current segment on.
-        The verdicts given on that audio for the verse it was taken for are withdrawn, the others
-        stay as they are; the new verse's sites (and its next verse's) are judged afresh (a verse
-        recited again is judged again)."""
+    def _switch(self, verse: tuple[int, int] | None, split: float) -> None:
+        """Follow the learner to `verse`, recited from `split` seconds into the current segment on
+        (None: not known; the audio from there is identified afresh). The verdicts given on that
+        audio for the verse it was taken for are withdrawn, the others stay as they are; the new
+        verse's sites (and its next verse's) are judged afresh (a verse recited again is judged
+        again)."""
         split_abs = self._seg0 / SAMPLE_RATE + split
         for key, site in list(self._sites.items()):
             if key not in self._frozen and site.result.start >= split_abs:
@@ -487,10 +502,12 @@ class LiveChecker:
         self._frozen.update(self._sites)
         s, v = self._verse
         self._frozen.update((st.surah, st.ayah, st.word) for st in text.sites(s, v))
-        self._thaw(verse)
+        if verse is not None:
+            self._thaw(verse)
+            self._followed.append(verse)
         self._seg0 += int(split * SAMPLE_RATE)
         self._verse = verse
-        self._followed.append(verse)
+        self._ident_last, self._ident_runs = None, 0
         self._cache = {}
         self._basmala = None  # a surah's first verse: the Basmala may come first
         self._said = set()
@@ -652,7 +669,7 @@ LIVE_COLUMNS = vm.COLUMNS + ["delay_s", "live_heard", "live_rule", "live_revisio
 
 @dataclass
 class Replay:
-    report: LiveReport
+    report: LiveReport | None  # None: replayed without the final pass
     duration: float
     updates: int
     compute_s: float  # the live updates' compute, all together
@@ -665,7 +682,8 @@ class Replay:
 
 def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tuple[int, int, int] | None = None,
            path: str | Path | None = None, chunk_s: float = 0.25, keep_states: bool = False,
-           clock: Callable[[], float] = time.perf_counter) -> Replay:
+           clock: Callable[[], float] = time.perf_counter, final: bool = True,
+           on_update: Callable[[LiveState, float], None] | None = None) -> Replay:
     """Play `samples` to a LiveChecker as a recorder would, on a simulated clock, without sleeping.
 
     The recorder delivers audio in blocks of `chunk_s`: at clock t the audio recorded is
@@ -675,7 +693,8 @@ def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tupl
     machine, `clock`), so the audio that arrived meanwhile is what the next update sees and
     nothing waits in a queue. A free worker with no new block waits for the next one. A verdict
     appears at the clock when the update that gave it returned. When the recording ends the last
-    update takes all of it (`ended`); then `finish` runs the final pass (its time is reported apart)."""
+    update takes all of it (`ended`); then `finish` runs the final pass (its time is reported apart;
+    `final=False`: not run). `on_update(state, spent)` is called after each update."""
     x = np.asarray(samples, dtype=np.float32)
     n = x.shape[0]
     duration = n / SAMPLE_RATE
@@ -697,13 +716,15 @@ def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tupl
             appeared.setdefault(key, t)
         updates += 1
         compute += spent
+        if on_update is not None:
+            on_update(state, spent)
         if keep_states:
             states.append(state)
         if have >= n:
             break
     end_clock = t
     t0 = clock()
-    report = checker.finish(x)
+    report = checker.finish(x) if final else None
     finish_s = clock() - t0
     try:
         rec = recording_from_array(x, SAMPLE_RATE)
