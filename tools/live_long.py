@@ -7,7 +7,7 @@ live mode adds; the app's Qt is not loaded either: tools/live_bench.py measures 
 Prints per minute of audio the resident memory, the mean update time and the longest audio an
 update looked at; `--json` writes the summary.
 
-    python tools/live_long.py [--minutes 5] [--reciter husary] [--final] [--json OUT]
+    python tools/live_long.py [--minutes 5] [--reciter husary] [--clock cpu] [--final] [--json OUT]
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=VERSES, help="reciters5's verses folder")
     ap.add_argument("--final", action="store_true", help="also run the final verse-mode pass on the whole recording")
     ap.add_argument("--json", type=Path, help="write the summary here")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="the replay's clock: wall time, or this process's CPU time (what an update would take "
+                         "on one free core: the same replay whatever else the machine runs)")
     args = ap.parse_args()
 
     limit_malloc_arenas()  # as the app's main does, before any thread starts
@@ -65,6 +68,10 @@ def main() -> int:
     x, starts = recitation(args.reciter, args.minutes, args.data)
     ens = Ensemble.from_path(default_bundle_path())
     tr = Transcriber(ens.encoder)
+    from tajweed_desktop.core.quran import identify
+
+    identify.opening_candidates("الحمد لله")  # the verse index, built when the app's model is ready (app/live_mode.warm_up)
+    release_free_memory()  # what decoding the verses and building the index left
     loaded = resident_mb()
     print(f"{len(x) / 16000 / 60:.1f} min of audio, {len(starts)} verses of {args.reciter}; "
           f"RSS with the models loaded {loaded:.0f} MB", flush=True)
@@ -79,6 +86,7 @@ def main() -> int:
     sampler.start()
     minutes: dict[int, dict] = {}
     last: list = []
+    between = [loaded]  # the most resident between updates (after each one's freed memory went back)
 
     def on_update(state, spent: float) -> None:
         m = minutes.setdefault(int(state.audio_s // 60), {"spent": [], "segment": 0.0})
@@ -86,15 +94,17 @@ def main() -> int:
         m["segment"] = max(m["segment"], state.segment_s)
         if last and int(state.audio_s // 60) > int(last[0].audio_s // 60):
             k = int(last[0].audio_s // 60)
-            print(f"  minute {k + 1}: RSS {resident_mb():.0f} MB (peak so far {peak[0]:.0f}), mean update "
+            print(f"  minute {k + 1}: RSS between updates up to {between[0]:.0f} MB, peak so far {peak[0]:.0f} MB; mean update "
                   f"{np.mean(minutes[k]['spent']):.2f} s, longest audio looked at {minutes[k]['segment']:.1f} s, "
                   f"status {last[0].status}, {len(last[0].sites)} sites, {len(last[0].verses)} verses followed", flush=True)
         last[:] = [state]
         release_free_memory()  # after every update, as the app's live worker does (app/live_mode.py TRIM_SECONDS)
+        between[0] = max(between[0], resident_mb())
 
     t0 = time.perf_counter()
     try:
-        rp = live.replay(ens, tr, x, final=args.final, on_update=on_update)
+        rp = live.replay(ens, tr, x, final=args.final, on_update=on_update,
+                         clock=time.process_time if args.clock == "cpu" else time.perf_counter)
     finally:
         done.set()
         sampler.join()
@@ -103,8 +113,9 @@ def main() -> int:
     recited = [(s, a) for s, a, _ in starts]
     followed = [list(v) for v in state.verses]
     summary = {
-        "audio_s": round(rp.duration, 1), "verses": len(recited), "reciter": args.reciter,
-        "loaded_mb": round(loaded), "peak_mb": round(live_peak), "after_mb": round(resident_mb()),
+        "audio_s": round(rp.duration, 1), "clock": args.clock, "verses": len(recited), "reciter": args.reciter,
+        "loaded_mb": round(loaded), "peak_mb": round(live_peak), "between_updates_mb": round(between[0]),
+        "after_mb": round(resident_mb()),
         "updates": rp.updates, "compute_s": round(rp.compute_s, 1), "wall_s": round(time.perf_counter() - t0),
         "longest_segment_s": round(max(m["segment"] for m in minutes.values()), 1),
         "mean_update_s_by_minute": [round(float(np.mean(m["spent"])), 2) for _, m in sorted(minutes.items())],

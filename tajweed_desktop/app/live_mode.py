@@ -252,6 +252,10 @@ class LiveController(QObject):
         if session != self._session or state is self.state:
             return
         self.state = state
+        if any(key not in {s.key for s in state.sites} for key in self._marked):
+            # verdicts withdrawn (the audio was another verse's: core live.LiveChecker._switch): marked afresh
+            self.waveform.clear_sites()
+            self._marked = {}
         for s in state.sites:
             mark = site_mark(s.result)
             if self._marked.get(s.key) != mark:

@@ -289,3 +289,22 @@ def test_a_state_for_another_recording_is_not_shown(window):
     window.live._delivered.emit(session, dataclasses.replace(LiveState("82:19", True, 82, 19)))
     QApplication.processEvents()
     assert window.live.state is None
+
+
+def test_a_verdict_the_live_checker_withdraws_leaves_the_waveform(window):
+    """A learner followed to another verse: the verdicts given on that audio for the verse it was
+    taken for are withdrawn by the core (LiveChecker._switch); their markers go too."""
+    from tajweed_desktop.core.checking.verses import SiteResult
+
+    window.live.enabled = False  # no live worker: its own states would race the ones emitted here
+    window.live.feed(np.zeros(RATE, np.float32))
+    session = window.live._session
+    a = LiveSite(SiteResult(82, 5, 2, "نفس", "ما", None, "", 1.0, 1.8, "as expected"), 2.0, 2.0, "as expected")
+    b = LiveSite(SiteResult(82, 6, 2, "w", "n", None, "", 9.0, 9.8, "as expected"), 10.0, 10.0, "as expected")
+    window.live._delivered.emit(session, LiveState("82:5", True, 82, 5, None, (a, b)))
+    QApplication.processEvents()
+    assert len(window.waveform.site_markers) == 2
+    window.live._delivered.emit(session, LiveState("82:10", True, 82, 10, None, (a,), verses=((82, 5), (82, 10))))
+    QApplication.processEvents()
+    assert [m[0].getRegion() for m in window.waveform.site_markers] == [pytest.approx((1.0, 1.8))]
+    window.live.end()

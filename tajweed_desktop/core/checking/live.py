@@ -99,6 +99,8 @@ DOUBT_LETTERS = 4  # this many unexplained: words past the explained text do not
 SPLIT_PAUSE_SECONDS = 0.2  # the other verse starts at the first pause this long after the last word explained
 REIDENTIFY_GIVE_UP = 6  # updates in doubt without the other verse found: the current verse is given up, the audio after it identified afresh
 WINDOW_LEAD_SECONDS = 2.0  # past 30 s, the last window's transcript is looked for in the words ending this long before the window and later
+MAX_SECONDS_PER_LETTER = 1.0  # a verse and the next recited with more sound than this a letter (and 10 s), or twice
+# as long with pauses, are not what the learner says: given up (reciters5's slowest verse: 0.69 s a letter, pauses and all)
 IDENTIFY_MAX_SECONDS = 25.0  # while no verse is known the audio looked at is kept under this (it starts at a sound after a pause)
 
 NO_RECITATION = "no recitation heard yet"
@@ -310,6 +312,9 @@ class LiveChecker:
             status = self._identify(rec)
             if self._verse is None:
                 return self._make_state(status, True, audio_s=audio_s)
+        if self._overlong(rec):  # the audio outgrew the verse (a verse not found, or updates far apart on a busy CPU)
+            self._switch(None, max(0.0, rec.duration - IDENTIFY_MAX_SECONDS + 5.0))
+            return self._make_state("finding the verse", True, audio_s=audio_s)
         al = self._align(rec)
         s, v = self._verse
         dur = rec.duration
@@ -345,6 +350,13 @@ class LiveChecker:
         self._seg0 += int(start * SAMPLE_RATE)
         self._cache = {}
         return recording_from_array(x[self._seg0 :], SAMPLE_RATE, self.path)
+
+    def _overlong(self, rec: Recording) -> bool:
+        """The current verse's audio is longer than the verse and the next could take
+        (MAX_SECONDS_PER_LETTER): the work per update stays bounded by a verse's length."""
+        s, v = self._verse
+        limit = MAX_SECONDS_PER_LETTER * qwords.verses_letters(s, v, min(v + 1, text.verse_count(s))) + 10.0
+        return rec.active_seconds() > limit or rec.duration > 2 * limit
 
     def _encoded(self, samples: np.ndarray, cache: dict) -> None:
         """The first window's encoding, padded only to PAD_SECONDS past the audio while the verse
@@ -726,11 +738,13 @@ def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tupl
     t0 = clock()
     report = checker.finish(x) if final else None
     finish_s = clock() - t0
-    try:
-        rec = recording_from_array(x, SAMPLE_RATE)
-        sound_end = (np.flatnonzero(rec.active)[-1] + 1) * FRAME_SECONDS if rec.active.any() else duration
-    except TajweedError:
-        sound_end = duration
+    sound_end = duration
+    if final:  # where the sound ends, for the delays (`live_rows`): the voice detector over the whole recording
+        try:
+            rec = recording_from_array(x, SAMPLE_RATE)
+            sound_end = (np.flatnonzero(rec.active)[-1] + 1) * FRAME_SECONDS if rec.active.any() else duration
+        except TajweedError:
+            pass
     return Replay(report, duration, updates, compute, finish_s, end_clock, appeared, states, sound_end)
 
 
