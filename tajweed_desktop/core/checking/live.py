@@ -313,7 +313,9 @@ class LiveChecker:
             if self._verse is None:
                 return self._make_state(status, True, audio_s=audio_s)
         if self._overlong(rec):  # the audio outgrew the verse (a verse not found, or updates far apart on a busy CPU)
-            self._switch(None, max(0.0, rec.duration - IDENTIFY_MAX_SECONDS + 5.0))
+            keep = max(0.0, rec.duration - IDENTIFY_MAX_SECONDS + 5.0)
+            self._switch(None, keep)
+            self._segment_s = rec.duration - keep
             return self._make_state("finding the verse", True, audio_s=audio_s)
         al = self._align(rec)
         s, v = self._verse

@@ -202,3 +202,19 @@ def test_a_learner_who_waits_before_reciting_is_found(models):
     states = [checker.update(x[:k]) for k in range(34 * 16000, len(x) + step, step)]
     assert (states[-1].surah, states[-1].ayah) == (113, 5), states[-1].status
     assert states[-1].segment_s < len(verse) / 16000 + 2.0
+
+
+def test_audio_that_outgrows_the_verse_in_one_update_is_not_all_aligned_to_it(models):
+    """On a busy CPU updates come seconds apart: after 113:5 (the surah's last verse) the next
+    update holds 40 s more of other verses. More sound than 113:5 could take: the verse is given
+    up and only the latest audio is looked at (the old checker aligned 113:5 to all of it, and the
+    audio per update grew with the recording)."""
+    ens, tr = models
+    verse = decode_bounded(need_data("reciters5", "verses", "maher", "113005.mp3"))[0]
+    more = verses_fed("maher", *[f"0820{a:02d}.mp3" for a in range(1, 11)])
+    checker = live.LiveChecker(ens, tr, given=(113, 5, 5))
+    first = checker.update(verse)
+    assert (first.surah, first.ayah) == (113, 5)
+    state = checker.update(np.concatenate([verse, more[: 40 * 16000]]))
+    assert state.ayah != 5 or state.surah != 113, state.status
+    assert state.segment_s <= live.IDENTIFY_MAX_SECONDS
