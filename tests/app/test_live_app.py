@@ -197,9 +197,16 @@ def test_a_live_error_stops_live_checking_and_never_the_recording(window, qtbot,
 
 
 def test_a_microphone_that_goes_away_mid_verse_keeps_the_recording_and_stops_live_checking(window, qtbot, tmp_path):
+    """The microphone goes away 4 s into husary's 113:5 (sites at words 1 and 3; QUL puts word 2 at
+    1.5 s and word 4, which decides word 3's rule, at 5.0 s): the recording is kept and checked,
+    live checking stops with a message, and the site whose deciding word never came stays unmarked
+    (the verse abandoned halfway)."""
+    window.practice.choose_site(113, 5, 3)
     x = verse_samples("husary", "113005.mp3")  # 8 s
     half = x[: len(x) // 2]
-    states = feed(window, qtbot, half, until=lambda s: bool(s.sites))
+    states = feed(window, qtbot, half)
+    assert states and [s.key for s in states[-1].sites] == [(113, 5, 1)]
+    assert len(window.waveform.site_markers) == 1
     path = tmp_path / "Recitation.wav"
     sf.write(path, half, RATE, subtype="PCM_16")
     window.toolbar.recorder.failed.emit("the input device stopped; what was recorded so far is saved", str(path))
