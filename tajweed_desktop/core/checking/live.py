@@ -641,17 +641,11 @@ class LiveChecker:
 
 def _sound_after_pause(rec: Recording, t: float) -> float | None:
     """The time of the first sound after `t` (s) that follows at least SPLIT_PAUSE_SECONDS of pause."""
-    act = rec.active[max(0, int(t / FRAME_SECONDS)) :]
-    need = int(round(SPLIT_PAUSE_SECONDS / FRAME_SECONDS))
-    quiet = 0
-    for f, a in enumerate(act):
-        if not a:
-            quiet += 1
-        elif quiet >= need:
-            return (int(t / FRAME_SECONDS) + f) * FRAME_SECONDS
-        else:
-            quiet = 0
-    return None
+    f0 = max(0, int(t / FRAME_SECONDS))
+    sound = np.flatnonzero(rec.active[f0:])
+    quiet_before = sound - np.concatenate([[-1], sound[:-1]]) - 1  # pause frames before each frame of sound
+    after = np.flatnonzero(quiet_before >= int(round(SPLIT_PAUSE_SECONDS / FRAME_SECONDS)))
+    return (f0 + int(sound[after[0]])) * FRAME_SECONDS if after.size else None
 
 
 def final_given(given: tuple[int, int, int] | None, state: LiveState) -> tuple[int, int, int] | None:
