@@ -52,6 +52,16 @@ def mem(field: str) -> float:
     return float("nan")
 
 
+def schedstat() -> tuple[int, int]:
+    """This thread's time on a CPU and time waiting for one (ns, Linux schedstat; zeros elsewhere)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            run, wait, _ = f.read().split()
+        return int(run), int(wait)
+    except (OSError, ValueError):
+        return 0, 0
+
+
 def verses(minutes: float) -> tuple[np.ndarray, list[str]]:
     out, names, total = [], [], 0
     for reciter in RECITERS:
@@ -122,13 +132,21 @@ def main() -> None:
     feeder.timeout.connect(pump)
     probe = GapProbe()
     long_gaps = []  # (when, ms) of each gap over 30 ms
+    why = []  # per gap over 50 ms: (ms, the GUI thread's CPU ms, its ms waiting for a CPU, the rest: blocked, e.g. on the GIL)
     tick = probe._tick
+    sched = [schedstat()]
 
     def noting_tick():
-        before = probe.last
+        before, cpu_before = probe.last, getattr(probe, "last_cpu", 0.0)
         tick()
+        now_sched = schedstat()
         if before is not None and probe.last - before > 0.03:
-            long_gaps.append((round(probe.last - started, 1), round((probe.last - before) * 1e3)))
+            gap = probe.last - before
+            long_gaps.append((round(probe.last - started, 1), round(gap * 1e3)))
+            if gap > 0.05:
+                cpu, queued = probe.last_cpu - cpu_before, (now_sched[1] - sched[0][1]) / 1e9
+                why.append((round(gap * 1e3), round(cpu * 1e3), round(queued * 1e3), round((gap - cpu - queued) * 1e3)))
+        sched[0] = now_sched
 
     probe.timer.timeout.disconnect()
     probe.timer.timeout.connect(noting_tick)
@@ -157,6 +175,10 @@ def main() -> None:
     print(f"longest event-loop stall while live ran: {stall * 1e3:.0f} ms (5 ms timer; target 50 ms); "
           f"gaps over 30 ms: {len(long_gaps)}, over 50 ms: {sum(ms > 50 for _, ms in long_gaps)}: "
           f"{sorted(long_gaps, key=lambda g: -g[1])[:8]} (s into the run, ms)")
+    if why:
+        print(f"gaps over 50 ms as (ms, GUI thread on a CPU, waiting for a CPU, blocked): {sorted(why, reverse=True)[:8]}; "
+              f"waiting for a CPU {sum(w[2] for w in why) / sum(w[0] for w in why):.0%} of their time "
+              "(another process or thread had the cores: the machine's load, not the window's work)")
     print(f"RSS: before {before:.0f} MB, peak while live {rss_peak:.0f} MB (sampled), VmHWM {live_peak:.0f} MB "
           f"(target < 500 MB)", flush=True)
 

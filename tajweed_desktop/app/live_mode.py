@@ -40,7 +40,9 @@ log = logging.getLogger("tajweed_desktop.live")
 
 DRAW_SECONDS = 0.1  # the live waveform is redrawn after this much new audio
 INITIAL_SECONDS = 60.0  # the buffer's first size; it doubles when full
-TRIM_SECONDS = 5.0  # the live worker returns freed memory to the system this often (core/common/memory.py)
+TRIM_SECONDS = 0.0  # the live worker returns freed memory to the system this often (core/common/memory.py): after
+# every update, a few ms against 0.3-1 s; every 5 s, what one update freed stayed resident under the next one's
+# encoder buffers (+110-130 MB for a 20-30 s window) and a 5-minute replay peaked at 535 MB (tools/live_long.py)
 
 
 class LiveBuffer:
@@ -240,6 +242,10 @@ class LiveController(QObject):
         if session != self._session or state is self.state:
             return
         self.state = state
+        if any(key not in {s.key for s in state.sites} for key in self._marked):
+            # verdicts withdrawn (the audio was another verse's: core live.LiveChecker._switch): marked afresh
+            self.waveform.clear_sites()
+            self._marked = {}
         for s in state.sites:
             mark = site_mark(s.result)
             if self._marked.get(s.key) != mark:

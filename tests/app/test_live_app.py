@@ -197,9 +197,16 @@ def test_a_live_error_stops_live_checking_and_never_the_recording(window, qtbot,
 
 
 def test_a_microphone_that_goes_away_mid_verse_keeps_the_recording_and_stops_live_checking(window, qtbot, tmp_path):
+    """The microphone goes away 4 s into husary's 113:5 (sites at words 1 and 3; QUL puts word 2 at
+    1.5 s and word 4, which decides word 3's rule, at 5.0 s): the recording is kept and checked,
+    live checking stops with a message, and the site whose deciding word never came stays unmarked
+    (the verse abandoned halfway)."""
+    window.practice.choose_site(113, 5, 3)
     x = verse_samples("husary", "113005.mp3")  # 8 s
     half = x[: len(x) // 2]
-    states = feed(window, qtbot, half, until=lambda s: bool(s.sites))
+    states = feed(window, qtbot, half)
+    assert states and [s.key for s in states[-1].sites] == [(113, 5, 1)]
+    assert len(window.waveform.site_markers) == 1
     path = tmp_path / "Recitation.wav"
     sf.write(path, half, RATE, subtype="PCM_16")
     window.toolbar.recorder.failed.emit("the input device stopped; what was recorded so far is saved", str(path))
@@ -289,3 +296,22 @@ def test_a_state_for_another_recording_is_not_shown(window):
     window.live._delivered.emit(session, dataclasses.replace(LiveState("82:19", True, 82, 19)))
     QApplication.processEvents()
     assert window.live.state is None
+
+
+def test_a_verdict_the_live_checker_withdraws_leaves_the_waveform(window):
+    """A learner followed to another verse: the verdicts given on that audio for the verse it was
+    taken for are withdrawn by the core (LiveChecker._switch); their markers go too."""
+    from tajweed_desktop.core.checking.verses import SiteResult
+
+    window.live.enabled = False  # no live worker: its own states would race the ones emitted here
+    window.live.feed(np.zeros(RATE, np.float32))
+    session = window.live._session
+    a = LiveSite(SiteResult(82, 5, 2, "نفس", "ما", None, "", 1.0, 1.8, "as expected"), 2.0, 2.0, "as expected")
+    b = LiveSite(SiteResult(82, 6, 2, "w", "n", None, "", 9.0, 9.8, "as expected"), 10.0, 10.0, "as expected")
+    window.live._delivered.emit(session, LiveState("82:5", True, 82, 5, None, (a, b)))
+    QApplication.processEvents()
+    assert len(window.waveform.site_markers) == 2
+    window.live._delivered.emit(session, LiveState("82:10", True, 82, 10, None, (a,), verses=((82, 5), (82, 10))))
+    QApplication.processEvents()
+    assert [m[0].getRegion() for m in window.waveform.site_markers] == [pytest.approx((1.0, 1.8))]
+    window.live.end()

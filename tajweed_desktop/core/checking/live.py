@@ -29,6 +29,17 @@ update, 0.1-0.5 s on two busy cores, plus an alignment, 0.1 s, and the new sites
    edge of its cut moved by more than RECUT_SECONDS (the alignment settles as more audio comes).
 5. When the first words of the next verse are heard (with sound after them), the current verse's
    sites are frozen and the checker follows the learner to the next verse.
+6. When the learner says something else (another verse than the next, a verse that was taken for
+   the wrong one, the next surah after a surah's last verse), the transcript goes on past what the
+   current verse and the next explain (`explained`, a letter alignment): the words past the
+   explained ones are not counted as said (no verdict on audio of another verse), and once
+   REIDENTIFY_LETTERS stay unexplained for REIDENTIFY_RUNS updates, the audio from the first
+   sound after the last word explained is identified as in 2; when IDENTIFY_AGREE updates name
+   the same verse the checker follows the learner there (its audio alone, from then on).
+   While no verse is known the audio looked at starts at the first sound and is kept under
+   IDENTIFY_MAX_SECONDS, so a learner who waits or talks first is still found, and the work per
+   update is bounded by a verse's length, not the recording's (a 5-minute recording: RSS and
+   segment lengths in tests/core/checking/test_live_long.py).
 
 Stale work is dropped, not queued: `update` always works on the samples it is given, so the
 caller gives it the latest audio. `LatestAudio` is the single-slot mailbox for a caller with a
@@ -74,6 +85,23 @@ IDENTIFY_ALIGN = 3  # the verses best matching the transcript's opening that are
 SAID_SLACK = 1.2  # the words said so far: the transcript's letters times this, and ...
 SAID_EXTRA_LETTERS = 4  # ... this many more (a transcript drops letters more often than it adds them)
 MIN_OPENING_COSINE = 0.25  # a verse whose opening matches the transcript less than this is not considered
+# Re-identification: the transcript is aligned letter by letter to the text expected (the current
+# verse and the next, `explained`); its letters past what that text explains mean the learner says
+# something else (went to another verse, or the verse was wrong). Chosen on 60 pairs of reciters5
+# verses transcribed as live mode does (20 v, v+1; 40 v then another verse; 1 s steps): with these,
+# two updates in a row with REIDENTIFY_LETTERS unexplained never happened within a verse or on the
+# way to the next one (523 transcripts), and happened for 38 of the 40 other verses (the two
+# missed: a second verse of under 3 s), a median 4.9 s after its start (at most 7.3 s).
+UNEXPLAINED_SCORE = -0.2  # per transcript letter left unexplained (a letter matched: +1, a mismatch or gap: -1)
+REIDENTIFY_LETTERS = 8  # this many letters unexplained in REIDENTIFY_RUNS updates in a row: find the verse again
+REIDENTIFY_RUNS = 2
+DOUBT_LETTERS = 4  # this many unexplained: words past the explained text do not count as said (no verdict on them)
+SPLIT_PAUSE_SECONDS = 0.2  # the other verse starts at the first pause this long after the last word explained
+REIDENTIFY_GIVE_UP = 6  # updates in doubt without the other verse found: the current verse is given up, the audio after it identified afresh
+WINDOW_LEAD_SECONDS = 2.0  # past 30 s, the last window's transcript is looked for in the words ending this long before the window and later
+MAX_SECONDS_PER_LETTER = 1.0  # a verse and the next recited with more sound than this a letter (and 10 s), or twice
+# as long with pauses, are not what the learner says: given up (reciters5's slowest verse: 0.69 s a letter, pauses and all)
+IDENTIFY_MAX_SECONDS = 25.0  # while no verse is known the audio looked at is kept under this (it starts at a sound after a pause)
 
 NO_RECITATION = "no recitation heard yet"
 
@@ -107,6 +135,7 @@ class LiveState:
     changed: tuple[Key, ...] = ()  # the sites judged or judged again in this update
     audio_s: float = 0.0  # seconds of audio this state was computed from
     verses: tuple[tuple[int, int], ...] = ()  # the verses followed so far, in order
+    segment_s: float = 0.0  # seconds of audio the update looked at (the current verse's, not the recording's)
 
 
 @dataclass(frozen=True)
@@ -171,6 +200,34 @@ def _read_only(samples: np.ndarray) -> np.ndarray:
     return view
 
 
+def _letters(s: str) -> np.ndarray:
+    return np.frombuffer(qwords.plain(s).replace(" ", "").encode("utf-32-le"), np.uint32)
+
+
+def explained(transcript: str, expected: str, free_start: bool = False) -> tuple[int, int]:
+    """How much of `transcript` the `expected` text explains: (its letters explained, the expected
+    text's letters they cover), plain letters without spaces. The transcript is aligned to a prefix
+    of the expected text (from its start, or from anywhere with `free_start`: a transcript of the
+    last window only) scoring +1 a letter matched and -1 a mismatch or a gap; a suffix of the
+    transcript is left unexplained, at UNEXPLAINED_SCORE a letter, where aligning it would score
+    less. Whisper's slips cost a few letters; another verse's text, its whole length."""
+    t, e = _letters(transcript), _letters(expected)
+    m = len(e)
+    ar = np.arange(m + 1, dtype=float)
+    row = np.zeros(m + 1) if free_start else -ar
+    best_score, best_i, best_j = float(row.max()) + UNEXPLAINED_SCORE * len(t), 0, int(row.argmax())
+    for i in range(1, len(t) + 1):
+        new = np.full(m + 1, -np.inf)
+        new[1:] = row[:-1] + np.where(e == t[i - 1], 1.0, -1.0)  # match or mismatch
+        new = np.maximum(new, row - 1.0)  # a transcript letter the text lacks
+        row = np.maximum.accumulate(new + ar) - ar  # text letters the transcript lacks
+        j = int(row.argmax())
+        score = float(row[j]) + UNEXPLAINED_SCORE * (len(t) - i)
+        if score > best_score:
+            best_score, best_i, best_j = score, i, j
+    return best_i, best_j
+
+
 def heard_score(al: Alignment, dur: float) -> float:
     """The alignment's score over the words heard so far (onset GUARD_SECONDS before the end): the
     geometric mean of their words' token probabilities (the words not recited yet, squeezed into
@@ -200,17 +257,27 @@ class LiveChecker:
         self._cuts: dict[Key, tuple[float, float]] = {}
         self._frozen: set[Key] = set()
         self._said: set[tuple[int, int]] = set()  # (ayah, word) said so far, as the transcript's length tells
+        self._unexplained = 0  # the last transcript's letters that the text expected does not explain
+        self._explained_word = -1  # index in the last alignment's words of the last word the transcript explains
+        self._doubt_runs = 0  # updates in a row with REIDENTIFY_LETTERS unexplained
+        self._re_last: tuple[int, int] | None = None  # the verse the audio after the explained words was found to be
+        self._re_runs = 0
+        self._rejected: dict[tuple[int, int], int] = {}  # verses given up, by the first sample of the audio they were given up on
         self._last_n = -1
         self._ended = False
+        self._segment_s = 0.0
         self._state = LiveState(NO_RECITATION, False)
 
     # -- the state -------------------------------------------------------------------------
 
     def _make_state(self, status: str, heard: bool, word: int | None = None, changed=(), audio_s: float = 0.0) -> LiveState:
         v = self._verse
+        order = {verse: k for k, verse in enumerate(self._followed)}  # recitation order (a verse recited again: where it was last)
         self._state = LiveState(status, heard, v[0] if v else None, v[1] if v else None, word,
-                                tuple(sorted(self._sites.values(), key=lambda s: (s.result.surah, s.result.ayah, s.result.site))),
-                                tuple(changed), audio_s, tuple(self._followed))
+                                tuple(sorted(self._sites.values(),
+                                             key=lambda s: (order.get((s.result.surah, s.result.ayah), -1), s.result.surah,
+                                                            s.result.ayah, s.result.site))),
+                                tuple(changed), audio_s, tuple(self._followed), self._segment_s)
         return self._state
 
     @property
@@ -231,22 +298,31 @@ class LiveChecker:
             return self._state
         self._last_n = x.shape[0]
         audio_s = x.shape[0] / SAMPLE_RATE
-        seg = x[self._seg0 :]
-        off = self._seg0 / SAMPLE_RATE
         heard_before = self._state.heard
         try:
-            rec = recording_from_array(seg, SAMPLE_RATE, self.path)
+            rec = self._segment(x)
         except TajweedError:  # silence, noise, too short: nothing to mark
             return self._make_state(self._state.status if heard_before else NO_RECITATION, heard_before, audio_s=audio_s)
+        seg = x[self._seg0 :]
+        off = self._seg0 / SAMPLE_RATE
+        self._segment_s = rec.duration
         if float(rec.active.sum()) * FRAME_SECONDS < MIN_SPEECH_SECONDS:
             return self._make_state(self._state.status if heard_before else NO_RECITATION, heard_before, audio_s=audio_s)
         if self._verse is None:
             status = self._identify(rec)
             if self._verse is None:
                 return self._make_state(status, True, audio_s=audio_s)
+        if self._overlong(rec):  # the audio outgrew the verse (a verse not found, or updates far apart on a busy CPU)
+            keep = max(0.0, rec.duration - IDENTIFY_MAX_SECONDS + 5.0)
+            self._switch(None, keep)
+            self._segment_s = rec.duration - keep
+            return self._make_state("finding the verse", True, audio_s=audio_s)
         al = self._align(rec)
         s, v = self._verse
         dur = rec.duration
+        again = self._reidentify(seg, rec, al)
+        if again is not None:  # the learner says another verse: followed there (or being found)
+            return self._make_state(again, True, audio_s=audio_s)
         if heard_score(al, dur) < ident.NO_VERSE_SCORE:  # the audio does not sound like the verse: mark nothing
             return self._make_state(f"{verse_label(s, v)}?", True, audio_s=audio_s)
         sound_end = (np.flatnonzero(rec.active)[-1] + 1) * FRAME_SECONDS if rec.active.any() else 0.0
@@ -259,6 +335,31 @@ class LiveChecker:
             word = None
         return self._make_state(status, True, word, changed, audio_s)
 
+    def _segment(self, x: np.ndarray) -> Recording:
+        """The audio the update looks at: the current verse's (from `_seg0`). While no verse is known
+        it starts at the first sound (a learner who waits before reciting), and is kept under
+        IDENTIFY_MAX_SECONDS by starting it at a later sound after a pause (talk before the
+        recitation, or a verse that is not found, must not grow the work without bound)."""
+        rec = recording_from_array(x[self._seg0 :], SAMPLE_RATE, self.path)
+        if self._verse is not None or not rec.active.any():
+            return rec
+        start = float(np.argmax(rec.active)) * FRAME_SECONDS - SEGMENT_LEAD_SECONDS
+        if rec.duration > IDENTIFY_MAX_SECONDS:
+            later = rec.duration - IDENTIFY_MAX_SECONDS + 5.0
+            start = max(start, (_sound_after_pause(rec, later) or later) - SEGMENT_LEAD_SECONDS)
+        if start < 0.5:
+            return rec
+        self._seg0 += int(start * SAMPLE_RATE)
+        self._cache = {}
+        return recording_from_array(x[self._seg0 :], SAMPLE_RATE, self.path)
+
+    def _overlong(self, rec: Recording) -> bool:
+        """The current verse's audio is longer than the verse and the next could take
+        (MAX_SECONDS_PER_LETTER): the work per update stays bounded by a verse's length."""
+        s, v = self._verse
+        limit = MAX_SECONDS_PER_LETTER * qwords.verses_letters(s, v, min(v + 1, text.verse_count(s))) + 10.0
+        return rec.active_seconds() > limit or rec.duration > 2 * limit
+
     def _encoded(self, samples: np.ndarray, cache: dict) -> None:
         """The first window's encoding, padded only to PAD_SECONDS past the audio while the verse
         is shorter than a window (3-10 times faster than the 30 s window), into `cache`."""
@@ -268,16 +369,34 @@ class LiveChecker:
             cache[0] = self.tr.encode(samples[:WINDOW_SAMPLES], pad_seconds=pad)
 
     def _identify(self, rec: Recording) -> str:
-        """Which verse the learner has begun: the transcript so far against every verse's opening
+        """Which verse the learner has begun (`_best_verse`); taken when IDENTIFY_AGREE updates in a
+        row name it."""
+        cand = self._best_verse(rec, self._seg0)
+        if cand is None:
+            self._ident_last, self._ident_runs = None, 0
+            return "finding the verse"
+        self._ident_runs = self._ident_runs + 1 if cand == self._ident_last else 1
+        self._ident_last = cand
+        if self._ident_runs >= IDENTIFY_AGREE:
+            self._verse = cand
+            self._followed.append(cand)
+            return verse_label(*cand)
+        return f"finding the verse ({verse_label(*cand)}?)"
+
+    def _best_verse(self, rec: Recording, start: int) -> tuple[int, int] | None:
+        """The verse `rec` opens with: the transcript against every verse's opening
         (`identify.opening_candidates`), the best few aligned to the audio and ranked by the
-        opening's cosine times the alignment's score over the words heard."""
+        opening's cosine times the alignment's score over the words heard; None below
+        NO_VERSE_SCORE. `start`: the first sample of its audio in the recording (a verse given up
+        on that audio is not named again)."""
         cache: dict = {}
         self._encoded(rec.samples, cache)
         enc = cache.get(0) or cache.setdefault(0, self.tr.encode(rec.samples))
         transcript, _ = self.tr.generate(enc)
         dur = rec.duration
         ranked = []
-        for c in ident.opening_candidates(transcript)[:IDENTIFY_ALIGN]:
+        rejected = {v for v, at in self._rejected.items() if abs(at - start) < SAMPLE_RATE}
+        for c in [c for c in ident.opening_candidates(transcript) if (c.surah, c.first_ayah) not in rejected][:IDENTIFY_ALIGN]:
             if c.text_score < MIN_OPENING_COSINE:
                 continue
             al = align_verses(self.tr, rec.samples, c.surah, c.first_ayah, transcript=transcript, cache=cache)
@@ -285,16 +404,8 @@ class LiveChecker:
             ranked.append((c.text_score * score, score, (c.surah, c.first_ayah)))
         ranked.sort(reverse=True)
         if not ranked or ranked[0][1] < ident.NO_VERSE_SCORE:
-            self._ident_last, self._ident_runs = None, 0
-            return "finding the verse"
-        cand = ranked[0][2]
-        self._ident_runs = self._ident_runs + 1 if cand == self._ident_last else 1
-        self._ident_last = cand
-        if self._ident_runs >= IDENTIFY_AGREE:
-            self._verse = cand
-            self._followed = [cand]
-            return verse_label(*cand)
-        return f"finding the verse ({verse_label(*cand)}?)"
+            return None
+        return ranked[0][2]
 
     def _align(self, rec: Recording) -> Alignment:
         s, v = self._verse
@@ -307,7 +418,7 @@ class LiveChecker:
         enc = cache.get(a_last) or cache.setdefault(a_last, self.tr.encode(rec.samples[a_last : a_last + WINDOW_SAMPLES]))
         transcript, _ = self.tr.generate(enc)
         basmala = False
-        if self._seg0 == 0 and qwords.has_basmala(s, v):
+        if self._basmala is not False and qwords.has_basmala(s, v):
             if self._basmala is not None:
                 basmala = self._basmala
             else:  # as verse mode decides it: the transcript of the recording's start
@@ -324,8 +435,106 @@ class LiveChecker:
             # (every word starting before the last window: all are said; the index stops at the last)
             k = int(np.searchsorted([w.start for w in al.words], a_last / SAMPLE_RATE))
             said += float(letters[min(k, len(letters) - 1)] if al.words else 0)
+        # ... and no further than the text explains the transcript (`explained`): when the learner
+        # says another verse, the alignment spreads this one's words over it and they are not said
+        t_letters = qwords.letter_count(transcript)
+        first = 0  # past 30 s the transcript is the last window's: the words that end before it are not looked for in it
+        if n > WINDOW_SAMPLES:
+            first = next((i for i, w in enumerate(al.words) if w.end >= a_last / SAMPLE_RATE - WINDOW_LEAD_SECONDS), 0)
+        t_explained, e_explained = explained(transcript, " ".join(w.text for w in al.words[first:]), free_start=n > WINDOW_SAMPLES)
+        e_explained += int(letters[first - 1]) if first > 0 else 0
+        self._unexplained = t_letters - t_explained
+        self._explained_word = int(np.searchsorted(letters, e_explained)) if e_explained > 0 else -1
+        if self._unexplained >= DOUBT_LETTERS:
+            said = min(said, e_explained + SAID_EXTRA_LETTERS)
         self._said = {(w.ayah, w.word) for w, c in zip(al.words, letters) if c <= said}
         return al
+
+    def _reidentify(self, seg: np.ndarray, rec: Recording, al: Alignment) -> str | None:
+        """When the transcript goes on past what the current verse and the next explain
+        (REIDENTIFY_LETTERS in REIDENTIFY_RUNS updates in a row), the audio after the last word
+        explained is identified as a verse of its own (`_best_verse`); when IDENTIFY_AGREE updates
+        in a row name the same verse, the learner is followed there (`_switch`). The status while
+        finding it, the new verse's once followed; None while the current verse holds."""
+        if self._unexplained < REIDENTIFY_LETTERS:
+            self._doubt_runs, self._re_last, self._re_runs = 0, None, 0
+            return None
+        self._doubt_runs += 1
+        if self._doubt_runs < REIDENTIFY_RUNS:
+            return None
+        split = self._split(rec, al)
+        if self._doubt_runs >= REIDENTIFY_GIVE_UP:  # not found while the audio grows: give the verse up
+            if split == 0.0:  # none of its words explained: it was the wrong verse, not to be named again for this audio
+                self._rejected[self._verse] = self._seg0
+            self._switch(None, split)
+            return "finding the verse"
+        try:
+            tail = recording_from_array(seg[int(split * SAMPLE_RATE) :], SAMPLE_RATE, self.path)
+        except TajweedError:
+            return None
+        if tail.active_seconds() < MIN_SPEECH_SECONDS:
+            return None
+        cand = self._best_verse(tail, self._seg0 + int(split * SAMPLE_RATE))
+        if cand is None:
+            self._re_last, self._re_runs = None, 0
+            return None
+        self._re_runs = self._re_runs + 1 if cand == self._re_last else 1
+        self._re_last = cand
+        if self._re_runs < IDENTIFY_AGREE:
+            return f"{verse_label(*self._verse)}, or {verse_label(*cand)}?"
+        if cand == self._verse and split == 0.0:  # the verse the audio was taken for after all
+            self._doubt_runs, self._re_last, self._re_runs = 0, None, 0
+            return None
+        self._switch(cand, split)
+        return verse_label(*cand)
+
+    def _split(self, rec: Recording, al: Alignment) -> float:
+        """Where the audio that the current verse does not explain starts (seconds into the
+        segment): the first sound after a pause of SPLIT_PAUSE_SECONDS after the onset of the last
+        word the transcript explains (a learner going to another verse draws breath), else the
+        aligned onset of the word after it; the segment's start when no word is explained."""
+        k = self._explained_word
+        if k < 0 or not al.words:
+            return 0.0
+        k = min(k, len(al.words) - 1)
+        t = _sound_after_pause(rec, al.words[k].start + 0.1)
+        if t is None:
+            t = al.words[k + 1].start if k + 1 < len(al.words) else al.words[k].end
+        return float(max(0.0, t - SEGMENT_LEAD_SECONDS))
+
+    def _switch(self, verse: tuple[int, int] | None, split: float) -> None:
+        """Follow the learner to `verse`, recited from `split` seconds into the current segment on
+        (None: not known; the audio from there is identified afresh). The verdicts given on that
+        audio for the verse it was taken for are withdrawn, the others stay as they are; the new
+        verse's sites (and its next verse's) are judged afresh (a verse recited again is judged
+        again)."""
+        split_abs = self._seg0 / SAMPLE_RATE + split
+        for key, site in list(self._sites.items()):
+            if key not in self._frozen and site.result.start >= split_abs:
+                del self._sites[key]
+                self._cuts.pop(key, None)
+        self._frozen.update(self._sites)
+        s, v = self._verse
+        self._frozen.update((st.surah, st.ayah, st.word) for st in text.sites(s, v))
+        if verse is not None:
+            self._thaw(verse)
+            self._followed.append(verse)
+        self._seg0 += int(split * SAMPLE_RATE)
+        self._verse = verse
+        self._ident_last, self._ident_runs = None, 0
+        self._cache = {}
+        self._basmala = None  # a surah's first verse: the Basmala may come first
+        self._said = set()
+        self._unexplained, self._explained_word = 0, -1
+        self._doubt_runs, self._re_last, self._re_runs = 0, None, 0
+
+    def _thaw(self, verse: tuple[int, int]) -> None:
+        """The sites of `verse` and the verse after it may be judged (again)."""
+        s, v = verse
+        for ayah in range(v, min(v + 1, text.verse_count(s)) + 1):
+            for st in text.sites(s, ayah):
+                self._frozen.discard((s, ayah, st.word))
+                self._cuts.pop((s, ayah, st.word), None)
 
     def _judge_ready(self, seg: np.ndarray, rec: Recording, al: Alignment, off: float, dur: float,
                      sound_end: float, now: float) -> list[Key]:
@@ -399,11 +608,13 @@ class LiveChecker:
             return False
         self._frozen.update(k for k in self._sites if (k[0], k[1]) == (s, v))
         self._frozen.update((st.surah, st.ayah, st.word) for st in text.sites(s, v))
+        self._thaw((s, v + 1))
         self._seg0 += int(max(0.0, w1 - SEGMENT_LEAD_SECONDS) * SAMPLE_RATE)
         self._verse = (s, v + 1)
         self._followed.append(self._verse)
         self._cache = {}
         self._basmala = False
+        self._doubt_runs, self._re_last, self._re_runs = 0, None, 0
         return True
 
     # -- the end ---------------------------------------------------------------------------
@@ -428,11 +639,24 @@ class LiveChecker:
             emit(self.update(*item))
 
 
+def _sound_after_pause(rec: Recording, t: float) -> float | None:
+    """The time of the first sound after `t` (s) that follows at least SPLIT_PAUSE_SECONDS of pause."""
+    f0 = max(0, int(t / FRAME_SECONDS))
+    sound = np.flatnonzero(rec.active[f0:])
+    quiet_before = sound - np.concatenate([[-1], sound[:-1]]) - 1  # pause frames before each frame of sound
+    after = np.flatnonzero(quiet_before >= int(round(SPLIT_PAUSE_SECONDS / FRAME_SECONDS)))
+    return (f0 + int(sound[after[0]])) * FRAME_SECONDS if after.size else None
+
+
 def final_given(given: tuple[int, int, int] | None, state: LiveState) -> tuple[int, int, int] | None:
     """The verses the final pass checks: the verse given (the Practise box's), through the last one
     the learner was followed to live; None (found from the audio) when none was given."""
     if given is None or not state.verses:
         return given
+    surahs = {s for s, _ in state.verses}
+    ayahs = [a for _, a in state.verses]
+    if surahs != {given[0]} or ayahs != list(range(given[1], given[1] + len(ayahs))):
+        return None  # the learner went to another verse than the next: the final pass finds them from the audio
     return (given[0], given[1], max(given[2], state.verses[-1][1]))
 
 
@@ -453,7 +677,7 @@ LIVE_COLUMNS = vm.COLUMNS + ["delay_s", "live_heard", "live_rule", "live_revisio
 
 @dataclass
 class Replay:
-    report: LiveReport
+    report: LiveReport | None  # None: replayed without the final pass
     duration: float
     updates: int
     compute_s: float  # the live updates' compute, all together
@@ -466,7 +690,8 @@ class Replay:
 
 def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tuple[int, int, int] | None = None,
            path: str | Path | None = None, chunk_s: float = 0.25, keep_states: bool = False,
-           clock: Callable[[], float] = time.perf_counter) -> Replay:
+           clock: Callable[[], float] = time.perf_counter, final: bool = True,
+           on_update: Callable[[LiveState, float], None] | None = None) -> Replay:
     """Play `samples` to a LiveChecker as a recorder would, on a simulated clock, without sleeping.
 
     The recorder delivers audio in blocks of `chunk_s`: at clock t the audio recorded is
@@ -476,7 +701,8 @@ def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tupl
     machine, `clock`), so the audio that arrived meanwhile is what the next update sees and
     nothing waits in a queue. A free worker with no new block waits for the next one. A verdict
     appears at the clock when the update that gave it returned. When the recording ends the last
-    update takes all of it (`ended`); then `finish` runs the final pass (its time is reported apart)."""
+    update takes all of it (`ended`); then `finish` runs the final pass (its time is reported apart;
+    `final=False`: not run). `on_update(state, spent)` is called after each update."""
     x = np.asarray(samples, dtype=np.float32)
     n = x.shape[0]
     duration = n / SAMPLE_RATE
@@ -498,19 +724,23 @@ def replay(ensemble: Ensemble, tr: Transcriber, samples: np.ndarray, given: tupl
             appeared.setdefault(key, t)
         updates += 1
         compute += spent
+        if on_update is not None:
+            on_update(state, spent)
         if keep_states:
             states.append(state)
         if have >= n:
             break
     end_clock = t
     t0 = clock()
-    report = checker.finish(x)
+    report = checker.finish(x) if final else None
     finish_s = clock() - t0
-    try:
-        rec = recording_from_array(x, SAMPLE_RATE)
-        sound_end = (np.flatnonzero(rec.active)[-1] + 1) * FRAME_SECONDS if rec.active.any() else duration
-    except TajweedError:
-        sound_end = duration
+    sound_end = duration
+    if final:  # where the sound ends, for the delays (`live_rows`): the voice detector over the whole recording
+        try:
+            rec = recording_from_array(x, SAMPLE_RATE)
+            sound_end = (np.flatnonzero(rec.active)[-1] + 1) * FRAME_SECONDS if rec.active.any() else duration
+        except TajweedError:
+            pass
     return Replay(report, duration, updates, compute, finish_s, end_clock, appeared, states, sound_end)
 
 

@@ -123,3 +123,98 @@ def test_the_last_verse_of_a_surah_heard_for_longer_than_one_window_is_not_a_cra
     state = checker.update(longer)
     assert (state.surah, state.ayah) == (82, 19) and state.audio_s == pytest.approx(31.0)
     assert {s.key for s in first.sites} <= {s.key for s in state.sites}
+
+
+def verses_fed(reciter: str, *names: str, gap_s: float = 0.4, tail_s: float = 0.0) -> np.ndarray:
+    """Verse recordings one after another with a breath between them, as a learner recites them."""
+    parts = []
+    for name in names:
+        parts += [decode_bounded(need_data("reciters5", "verses", reciter, name))[0], np.zeros(int(gap_s * 16000), np.float32)]
+    return np.concatenate(parts + [np.zeros(int(tail_s * 16000), np.float32)])
+
+
+def test_the_transcript_past_what_the_expected_text_explains_is_counted():
+    """No model: `explained` aligns a transcript (Whisper's slips and all) to the text expected."""
+    from tajweed_desktop.core.quran.words import letter_count, verse_words
+
+    v5, v6, v10 = (" ".join(verse_words(82, a)) for a in (5, 6, 10))
+    expected = f"{v5} {v6}"
+    slips = "علمت نفسم ما قدامه واخصرت"  # 82:5 as Whisper heard it (husary, live)
+    i, j = live.explained(slips, expected)
+    assert i == letter_count(slips) and letter_count(v5) - 2 <= j <= letter_count(v5) + 1
+    jumped = slips + " وان عليكم لحافظين"  # ... then 82:10, which is not the next verse
+    i, j = live.explained(jumped, expected)
+    assert letter_count(jumped) - i >= live.REIDENTIFY_LETTERS  # the other verse is left unexplained
+    assert j <= letter_count(v5) + 2
+    went_on = slips + " يا ايها الانسان ما غرك"  # ... then the next verse: explained
+    i, j = live.explained(went_on, expected)
+    assert letter_count(went_on) - i <= 2
+    assert live.explained("", expected) == (0, 0)
+    # a transcript of the last window only (past 30 s) matches from anywhere in the text
+    assert live.explained(v10, f"{v5} {v6} {v10}", free_start=True)[0] == letter_count(v10)
+
+
+def test_final_given_leaves_the_verses_to_the_audio_when_the_learner_went_elsewhere():
+    state = live.LiveState("82:10", True, 82, 10, None, (), verses=((82, 5), (82, 10)))
+    assert live.final_given((82, 5, 5), state) is None
+    again = live.LiveState("82:5", True, 82, 5, None, (), verses=((82, 5), (82, 5)))
+    assert live.final_given((82, 5, 5), again) is None
+    other_surah = live.LiveState("109:1", True, 109, 1, None, (), verses=((82, 19), (109, 1)))
+    assert live.final_given((82, 19, 19), other_surah) is None
+
+
+def test_a_learner_who_jumps_to_another_verse_is_followed_there(models):
+    """husary recites 82:5, then 82:10 (not the next verse). The old checker stayed on 82:5 and,
+    aligning 82:6 to the audio of 82:10, judged 82:6's site (word 2) on it; now the audio after
+    82:5 is identified again and the learner is followed to 82:10, and nothing of 82:6 is judged."""
+    ens, tr = models
+    x = verses_fed("husary", "082005.mp3", "082010.mp3", tail_s=2.0)
+    checker = live.LiveChecker(ens, tr)
+    states = feed(checker, x, 0.5)
+    last = states[-1]
+    assert last.verses == ((82, 5), (82, 10)), [s.verses for s in states[-3:]]
+    assert (last.surah, last.ayah) == (82, 10)
+    keys = {s.key for s in last.sites}
+    assert (82, 5, 2) in keys and not any(k[1] == 6 for k in keys), keys
+    assert last.segment_s < 12.0  # the work looks at 82:10's audio, not the whole recording
+
+
+def test_after_the_last_verse_of_a_surah_the_next_surah_recited_is_found(models):
+    """maher recites 82:19, the surah's last verse, then 109:1. The old checker had no next verse
+    to follow and stayed on 82:19 while its audio grew with the recording."""
+    ens, tr = models
+    x = verses_fed("maher", "082019.mp3", "109001.mp3", tail_s=3.0)
+    checker = live.LiveChecker(ens, tr)
+    states = feed(checker, x, 0.5)
+    last = states[-1]
+    assert last.verses == ((82, 19), (109, 1)), [s.verses for s in states[-3:]]
+    assert {s.key[:2] for s in last.sites} <= {(82, 19), (109, 1)}
+
+
+def test_a_learner_who_waits_before_reciting_is_found(models):
+    """35 s of silence, then 113:5: identification looks from the first sound on (the old checker
+    transcribed the first 30 s of the recording, all silence, and never found the verse)."""
+    ens, tr = models
+    verse = decode_bounded(need_data("reciters5", "verses", "maher", "113005.mp3"))[0]
+    x = np.concatenate([np.zeros(35 * 16000, np.float32), verse, np.zeros(16000, np.float32)])
+    checker = live.LiveChecker(ens, tr)
+    step = 16000 // 2
+    states = [checker.update(x[:k]) for k in range(34 * 16000, len(x) + step, step)]
+    assert (states[-1].surah, states[-1].ayah) == (113, 5), states[-1].status
+    assert states[-1].segment_s < len(verse) / 16000 + 2.0
+
+
+def test_audio_that_outgrows_the_verse_in_one_update_is_not_all_aligned_to_it(models):
+    """On a busy CPU updates come seconds apart: after 113:5 (the surah's last verse) the next
+    update holds 40 s more of other verses. More sound than 113:5 could take: the verse is given
+    up and only the latest audio is looked at (the old checker aligned 113:5 to all of it, and the
+    audio per update grew with the recording)."""
+    ens, tr = models
+    verse = decode_bounded(need_data("reciters5", "verses", "maher", "113005.mp3"))[0]
+    more = verses_fed("maher", *[f"0820{a:02d}.mp3" for a in range(1, 11)])
+    checker = live.LiveChecker(ens, tr, given=(113, 5, 5))
+    first = checker.update(verse)
+    assert (first.surah, first.ayah) == (113, 5)
+    state = checker.update(np.concatenate([verse, more[: 40 * 16000]]))
+    assert state.ayah != 5 or state.surah != 113, state.status
+    assert state.segment_s <= live.IDENTIFY_MAX_SECONDS
