@@ -34,10 +34,12 @@ def test_five_minutes_of_consecutive_verses_keep_memory_and_work_bounded(tmp_pat
     assert run.returncode == 0, run.stderr[-3000:]
     s = json.loads(out.read_text())
     assert s["audio_s"] >= 290
-    # issue 19's 500 MB holds between updates; within one, the Whisper encoder's working memory for a
-    # 20-30 s window (100-130 MB) goes over it: measured 556 MB (docs/verse-mode.md, Live mode)
+    # issue 19's 500 MB holds between updates (measured 414-453 MB); within one, the Whisper
+    # encoder's working memory for a 20-30 s window (100-130 MB) goes over it: measured 556 and
+    # 588 MB (docs/verse-mode.md, Live mode). The peak bound guards against growth with the
+    # recording's length (842 MB before the give-up rules), with room for run-to-run spread.
     assert s["between_updates_mb"] < 500, s
-    assert s["peak_mb"] < 600, s
+    assert s["peak_mb"] < 680, s
     assert s["longest_segment_s"] < 45.0, s  # a verse's audio (and what follows it until it is found), not 5 minutes
     assert s["recited_followed"] >= 0.8 * s["verses"], s
     assert len(s["surahs_followed"]) >= len(s["surahs_recited"]) - 1, s  # the surah changes are followed
