@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 from tajweed_desktop.core.common.memory import resident_mb as rss_mb
 from tests.conftest import need_data
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # minutes of work: a guard against hangs, not a speed test
 
 
 def python_threads() -> int:

@@ -10,7 +10,9 @@ from tajweed_desktop.core.common.memory import resident_mb as rss_mb
 from tajweed_desktop.core.model.ensemble import Ensemble
 from tests.conftest import need_data
 
-pytestmark = pytest.mark.slow
+# minutes of decoding, near the default 5-minute hang guard: on a busy CPU (a CI rehearsal beside
+# training jobs) it was killed as hung, so it gets a guard of its own
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 def test_a_2000_clip_batch_keeps_memory_flat(tiny_bundle):
