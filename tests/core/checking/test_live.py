@@ -163,14 +163,17 @@ def test_final_given_leaves_the_verses_to_the_audio_when_the_learner_went_elsewh
     assert live.final_given((82, 19, 19), other_surah) is None
 
 
+def followed(models, reciter: str, first: str, then: str, tail_s: float) -> list:
+    """The live states of two verses of one reciter recited one after the other, fed in 0.5 s blocks."""
+    ens, tr = models
+    return feed(live.LiveChecker(ens, tr), verses_fed(reciter, first, then, tail_s=tail_s), 0.5)
+
+
 def test_a_learner_who_jumps_to_another_verse_is_followed_there(models):
     """husary recites 82:5, then 82:10 (not the next verse). The old checker stayed on 82:5 and,
     aligning 82:6 to the audio of 82:10, judged 82:6's site (word 2) on it; now the audio after
     82:5 is identified again and the learner is followed to 82:10, and nothing of 82:6 is judged."""
-    ens, tr = models
-    x = verses_fed("husary", "082005.mp3", "082010.mp3", tail_s=2.0)
-    checker = live.LiveChecker(ens, tr)
-    states = feed(checker, x, 0.5)
+    states = followed(models, "husary", "082005.mp3", "082010.mp3", tail_s=2.0)
     last = states[-1]
     assert last.verses == ((82, 5), (82, 10)), [s.verses for s in states[-3:]]
     assert (last.surah, last.ayah) == (82, 10)
@@ -182,10 +185,7 @@ def test_a_learner_who_jumps_to_another_verse_is_followed_there(models):
 def test_after_the_last_verse_of_a_surah_the_next_surah_recited_is_found(models):
     """maher recites 82:19, the surah's last verse, then 109:1. The old checker had no next verse
     to follow and stayed on 82:19 while its audio grew with the recording."""
-    ens, tr = models
-    x = verses_fed("maher", "082019.mp3", "109001.mp3", tail_s=3.0)
-    checker = live.LiveChecker(ens, tr)
-    states = feed(checker, x, 0.5)
+    states = followed(models, "maher", "082019.mp3", "109001.mp3", tail_s=3.0)
     last = states[-1]
     assert last.verses == ((82, 19), (109, 1)), [s.verses for s in states[-3:]]
     assert {s.key[:2] for s in last.sites} <= {(82, 19), (109, 1)}
