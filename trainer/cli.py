@@ -29,8 +29,11 @@ class UsageError(Exception):
 def _source_args(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, action="append",
-                     help="a local folder: Kaggle layout or one folder per rule; repeat it to train on several "
+                     help="a local folder: Kaggle layout, one folder per rule, or whole verses named SSSAAA.* "
+                          "(each site aligned, cut and labelled; trainer/verses.py); repeat it to train on several "
                           "(their reciters and word contexts keep their names)")
+    p.add_argument("--verse-cache", type=Path, default=data_mod.DEFAULT_VERSE_CACHE, metavar="DIR",
+                   help="where whole-verse sources keep each verse's alignment and cut sites (default runs/verse-cache)")
     src.add_argument("--kaggle", nargs="?", const=data_mod.DEFAULT_KAGGLE_HANDLE, metavar="HANDLE",
                      help=f"download with kagglehub (default {data_mod.DEFAULT_KAGGLE_HANDLE}); cached copy when offline")
 
@@ -110,7 +113,10 @@ def _data_paths(args) -> list[Path]:
 
 
 def _load(args, progress: bool = True) -> data_mod.Dataset:
-    ds = data_mod.load_datasets(_data_paths(args), show_progress=progress)
+    ds = data_mod.load_datasets(_data_paths(args), show_progress=progress,
+                                verse_cache=getattr(args, "verse_cache", data_mod.DEFAULT_VERSE_CACHE))
+    for note in ds.notes:
+        print(note, flush=True)
     print(f"{', '.join(map(str, ds.roots))}: {ds.layout} layout, {len(ds.items)} clips, {len(ds.labels)} rules, "
           f"{len(set(ds.groups))} reciter group(s); left out {len(ds.skipped)}", flush=True)
     for path, err in ds.skipped:
