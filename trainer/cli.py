@@ -19,7 +19,7 @@ from .folds import SplitError, check_strategy
 from .evaluate import cmd_evaluate, cmd_export_onnx
 from .recipe import Recipe, RecipeError, load_recipe, recipe_names
 
-COMMANDS = ("train", "resume", "assemble", "evaluate", "export-onnx", "nested")
+COMMANDS = ("train", "resume", "assemble", "evaluate", "export-onnx", "nested", "cut")
 
 
 class UsageError(Exception):
@@ -91,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     _source_args(e)
     e.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+    c = sub.add_parser("cut", help="align and cut the sites of whole-verse sources into the verse cache, and say "
+                                   "how many were kept and left out (what --data on them does first)")
+    c.add_argument("--data", type=Path, action="append", required=True, help="a folder of whole verses (SSSAAA.*)")
+    c.add_argument("--verse-cache", type=Path, default=data_mod.DEFAULT_VERSE_CACHE, metavar="DIR")
+    c.add_argument("--csv", type=Path, help="write every site (kept or left out, with its reason) here")
+    c.add_argument("--no-progress", action="store_true")
 
     x = sub.add_parser("export-onnx", help="add ONNX heads (what the app runs without torch) to bundles "
                                            "written before they existed; weights and card otherwise unchanged")
@@ -265,6 +272,39 @@ def cmd_assemble(args) -> int:
     return 0
 
 
+def cmd_cut(args) -> int:
+    import csv
+    import resource
+    import time
+
+    from .verses import VerseSourceError, cut_source, list_verse_files
+
+    for root in args.data:
+        if not root.is_dir() or not list_verse_files(root):
+            raise UsageError(f"--data {root}: not a folder of whole verses (SSSAAA.* files, a verses.csv, or a "
+                             "folder of them per reciter)")
+    rows = []
+    for root in args.data:
+        t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+        try:
+            src = cut_source(root, args.verse_cache, not args.no_progress)
+        except VerseSourceError as exc:
+            raise UsageError(str(exc)) from None
+        c1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+        print(f"{src.summary()}; wall {time.perf_counter() - t0:.0f} s, CPU {cpu:.0f} s", flush=True)
+        rows += [{k: v for k, v in s.items()} for s in src.sites]
+    if args.csv:
+        fields = ["voice", "verse", "surah", "ayah", "word", "label", "rule", "token", "next_word", "start", "end",
+                  "word_seconds", "next_word_seconds", "pause", "score", "reason"]
+        with open(args.csv, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+        print(f"{len(rows)} sites written to {args.csv}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
@@ -282,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_nested(args, argv)
         if args.command == "export-onnx":
             return cmd_export_onnx(args)
+        if args.command == "cut":
+            return cmd_cut(args)
         return cmd_evaluate(args, _load)
     except UsageError as exc:
         print(f"python -m trainer {args.command}: error: {exc}", file=sys.stderr)

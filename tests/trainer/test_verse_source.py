@@ -144,3 +144,13 @@ def test_doubt_reasons():
     assert V.doubt(NS(**{**ok.__dict__, "outcome": "not recited"}), 0.1) == "not recited"
     inside = NS(outcome="", onset=1.0, junction=None, next_onset=1.6, end=1.7, start=0.9)
     assert V.word_seconds(inside) == (pytest.approx(0.6), None) and V.doubt(inside, 0.1) == ""
+
+
+def test_cut_command_refuses_a_folder_that_is_not_whole_verses(tmp_path, capsys):
+    from trainer.cli import main
+
+    (tmp_path / "rules" / "ikhfa").mkdir(parents=True)
+    (tmp_path / "rules" / "ikhfa" / "tes 1.wav").write_bytes(b"")
+    assert main(["cut", "--data", str(tmp_path / "rules")]) == 2
+    err = capsys.readouterr().err
+    assert "not a folder of whole verses" in err and len(err.strip().splitlines()) == 1
