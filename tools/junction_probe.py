@@ -34,6 +34,7 @@ from tajweed_desktop.core.common.errors import TajweedError  # noqa: E402
 from tajweed_desktop.core.model.ensemble import Ensemble  # noqa: E402
 from tajweed_desktop.core.model.paths import bundled_models_dir  # noqa: E402
 from trainer import verses as V  # noqa: E402
+from trainer.verse_source import cut_source  # noqa: E402
 
 
 def main() -> None:
@@ -46,7 +47,7 @@ def main() -> None:
     args = ap.parse_args()
     model = Path(args.model) if Path(args.model).exists() else bundled_models_dir() / args.model
     ens = Ensemble.from_path(model, device="cpu")
-    src = V.cut_source(args.data, args.verse_cache, progress=False)
+    src = cut_source(args.data, args.verse_cache, progress=False)
     sites = [s for s in src.kept if s["junction"] is not None][:: args.every]
     by_verse: dict[Path, list[dict]] = {}
     root = Path(args.data)

@@ -92,13 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
-    c = sub.add_parser("cut", help="align and cut the sites of whole-verse sources into the verse cache, and say "
-                                   "how many were kept and left out (what --data on them does first)")
-    c.add_argument("--data", type=Path, action="append", required=True, help="a folder of whole verses (SSSAAA.*)")
-    c.add_argument("--verse-cache", type=Path, default=data_mod.DEFAULT_VERSE_CACHE, metavar="DIR")
-    c.add_argument("--csv", type=Path, help="write every site (kept or left out, with its reason) here")
-    c.add_argument("--no-progress", action="store_true")
-
+    from .verse_source import add_cut_parser
+    add_cut_parser(sub)
     x = sub.add_parser("export-onnx", help="add ONNX heads (what the app runs without torch) to bundles "
                                            "written before they existed; weights and card otherwise unchanged")
     x.add_argument("bundles", type=Path, nargs="+")
@@ -120,10 +115,8 @@ def _data_paths(args) -> list[Path]:
 
 
 def _load(args, progress: bool = True) -> data_mod.Dataset:
-    ds = data_mod.load_datasets(_data_paths(args), show_progress=progress,
-                                verse_cache=getattr(args, "verse_cache", data_mod.DEFAULT_VERSE_CACHE))
-    for note in ds.notes:
-        print(note, flush=True)
+    ds = data_mod.load_datasets(_data_paths(args), progress, getattr(args, "verse_cache", data_mod.DEFAULT_VERSE_CACHE))
+    print("".join(f"{note}\n" for note in ds.notes), end="", flush=True)
     print(f"{', '.join(map(str, ds.roots))}: {ds.layout} layout, {len(ds.items)} clips, {len(ds.labels)} rules, "
           f"{len(set(ds.groups))} reciter group(s); left out {len(ds.skipped)}", flush=True)
     for path, err in ds.skipped:
@@ -273,36 +266,9 @@ def cmd_assemble(args) -> int:
 
 
 def cmd_cut(args) -> int:
-    import csv
-    import resource
-    import time
+    from .verse_source import run_cut
 
-    from .verses import VerseSourceError, cut_source, list_verse_files
-
-    for root in args.data:
-        if not root.is_dir() or not list_verse_files(root):
-            raise UsageError(f"--data {root}: not a folder of whole verses (SSSAAA.* files, a verses.csv, or a "
-                             "folder of them per reciter)")
-    rows = []
-    for root in args.data:
-        t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
-        try:
-            src = cut_source(root, args.verse_cache, not args.no_progress)
-        except VerseSourceError as exc:
-            raise UsageError(str(exc)) from None
-        c1 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
-        print(f"{src.summary()}; wall {time.perf_counter() - t0:.0f} s, CPU {cpu:.0f} s", flush=True)
-        rows += [{k: v for k, v in s.items()} for s in src.sites]
-    if args.csv:
-        fields = ["voice", "verse", "surah", "ayah", "word", "label", "rule", "token", "next_word", "start", "end",
-                  "word_seconds", "next_word_seconds", "pause", "score", "reason"]
-        with open(args.csv, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
-            w.writeheader()
-            w.writerows(rows)
-        print(f"{len(rows)} sites written to {args.csv}")
-    return 0
+    return run_cut(args.data, args.verse_cache, args.csv, not args.no_progress)
 
 
 def main(argv: list[str] | None = None) -> int:

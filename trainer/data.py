@@ -16,15 +16,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from tajweed_desktop.core.audio.formats import AUDIO_EXTENSIONS
-
 from tajweed_desktop.core.audio.recording import Recording, load_or_reason
 from tajweed_desktop.core.common.errors import TajweedError
 from tajweed_desktop.core.common.hashing import sha256_of
 
-from tajweed_desktop.core.quran import text
-
 from . import duplicates
-from .verses import DEFAULT_VERSE_CACHE, LABELS4, VerseSourceError, cut_source, list_verse_files
+from .verses import DEFAULT_VERSE_CACHE, list_verse_files
 from .words import spoken_context
 
 log = logging.getLogger(__name__)
@@ -50,9 +47,7 @@ class Item:
     @property
     def rel(self) -> str:
         """Its name inside its data folder."""
-        if self.name is not None:
-            return self.name
-        return self.path.as_posix() if self.root is None else self.path.relative_to(self.root).as_posix()
+        return self.name or (self.path if self.root is None else self.path.relative_to(self.root)).as_posix()
 
     @property
     def key(self) -> str:
@@ -116,32 +111,9 @@ class Dataset:
         return duplicates.same_audio_groups(self.audio_fingerprints(), self.content_hashes(), sources)
 
     def shared_audio(self) -> list[int]:
-        """`same_audio`, and clips cut from overlapping spans of one verse recording joined too (a
-        site's clip runs into the next site's words): the split keeps each group in one fold, so
-        no held-out clip's sound was heard in training. Not for `drop_contradictions`: overlapping
-        cuts are different clips and may carry different rules."""
-        groups = self.same_audio()
-        spans = [(i, it.span) for i, it in enumerate(self.items) if it.span is not None]
-        if not spans:
-            return groups
-        parent = {g: g for g in groups}
-
-        def root(g: int) -> int:
-            while parent[g] != g:
-                g = parent[g]
-            return g
-
-        by_verse: dict[str, list[tuple[float, float, int]]] = {}
-        for i, (verse, a, b) in spans:
-            by_verse.setdefault(verse, []).append((a, b, i))
-        for cuts in by_verse.values():
-            cuts.sort()
-            for (a1, b1, i), (a2, b2, j) in zip(cuts, cuts[1:]):
-                if a2 < b1:  # sorted by start: each overlaps the one before it, or none before it
-                    ri, rj = root(groups[i]), root(groups[j])
-                    if ri != rj:
-                        parent[max(ri, rj)] = min(ri, rj)
-        return [root(g) for g in groups]
+        """`same_audio`, with cuts of overlapping spans of one verse joined (for the split, so no held-out
+        clip's sound was heard in training; not for `drop_contradictions`: they are different clips)."""
+        return duplicates.overlap_groups(self.same_audio(), [it.span for it in self.items])
 
     def fingerprint(self) -> str:
         """sha256 over every kept file's relative path, label and content."""
@@ -206,45 +178,10 @@ def list_items(roots: list[str | Path]) -> list[Item]:
         if not root.is_dir():
             raise DataError(f"{root}: data folder not found")
         layout = detect_layout(root)
+        from .verse_source import list_verse_sites  # it builds on this module's Item
+
         items += list_kaggle(root) if layout == "kaggle" else list_verse_sites(root) if layout == "verses" else list_folders(root)
     return items
-
-
-def list_verse_sites(root: Path) -> list[Item]:
-    """A whole-verse source's sites from the site table, before any alignment (for checking
-    arguments: the voices and word contexts; the doubtful sites are only known after cutting)."""
-    items = []
-    for vf in list_verse_files(root):
-        for site in text.sites(vf.surah, vf.ayah):
-            label = text.expected_label(site, LABELS4)
-            if label is not None:
-                items.append(Item(vf.path, label, vf.voice, root, spoken_context(vf.surah, vf.ayah, site.word, site.token,
-                                                                                  site.next_token)))
-    return items
-
-
-def load_verse_source(root: Path, show_progress: bool = True, verse_cache: Path = DEFAULT_VERSE_CACHE) -> Dataset:
-    """A whole-verse source (trainer/verses.py): every site aligned, cut and labelled, the doubtful
-    ones left out and counted."""
-    try:
-        src = cut_source(root, verse_cache, show_progress)
-    except VerseSourceError as exc:
-        raise DataError(str(exc)) from None
-    items, recordings, skipped = [], [], []
-    for s in tqdm(src.kept, desc=f"preparing {root.name}'s cuts", unit="clip", disable=not show_progress, leave=False):
-        rec = load_or_reason(s["path"])
-        if isinstance(rec, str):
-            log.warning("left out %s", rec)
-            skipped.append((s["path"], rec))
-            continue
-        ctx = spoken_context(s["surah"], s["ayah"], s["word"], s["token"], s["next_token"])
-        items.append(Item(s["path"], s["label"], s["voice"], root, ctx, name=f"{s['verse']}#w{s['word']:03d}",
-                          span=(s["verse_sha256"], s["start"], s["end"])))
-        recordings.append(rec)
-    if not items:
-        raise DataError(f"{root}: no usable sites ({src.summary()})")
-    ds = Dataset(root, "verses", sorted({it.label for it in items}), items, recordings, skipped, notes=[src.summary()])
-    return ds
 
 
 def load_dataset(root: str | Path, show_progress: bool = True, verse_cache: Path = DEFAULT_VERSE_CACHE) -> Dataset:
@@ -253,6 +190,7 @@ def load_dataset(root: str | Path, show_progress: bool = True, verse_cache: Path
         raise DataError(f"{root}: data folder not found")
     layout = detect_layout(root)
     if layout == "verses":
+        from .verse_source import load_verse_source  # it builds on this module's Item and Dataset
         return drop_contradictions(load_verse_source(root, show_progress, verse_cache))
     listed = list_kaggle(root) if layout == "kaggle" else list_folders(root)
     items, recordings, skipped = [], [], []
@@ -302,8 +240,7 @@ def drop_contradictions(ds: Dataset) -> Dataset:
     return out
 
 
-def load_datasets(roots: list[str | Path], show_progress: bool = True,
-                  verse_cache: Path = DEFAULT_VERSE_CACHE) -> Dataset:
+def load_datasets(roots: list[str | Path], show_progress: bool = True, verse_cache: Path = DEFAULT_VERSE_CACHE) -> Dataset:
     """Several data folders as one data set; reciter groups and word contexts keep their names."""
     parts = [load_dataset(r, show_progress, verse_cache) for r in roots]
     if len(parts) == 1:

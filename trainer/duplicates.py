@@ -91,6 +91,33 @@ def same_audio_groups(fingerprints: list[np.ndarray], content_hashes: list[str] 
     return [root(i) for i in range(n)]
 
 
+def overlap_groups(groups: list[int], spans: list[tuple[str, float, float] | None]) -> list[int]:
+    """`groups` with clips cut from overlapping spans (recording id, start s, end s) of one
+    recording joined as well; clips without a span keep their group."""
+    parent = {g: g for g in groups}
+
+    def root(g: int) -> int:
+        while parent[g] != g:
+            g = parent[g]
+        return g
+
+    by_source: dict[str, list[tuple[float, float, int]]] = {}
+    for i, span in enumerate(spans):
+        if span is not None:
+            by_source.setdefault(span[0], []).append((span[1], span[2], i))
+    for cuts in by_source.values():
+        cuts.sort()
+        reach, last = -1.0, -1  # the furthest end so far, and a clip that reaches it
+        for a, b, i in cuts:
+            if a < reach:  # overlaps a clip before it
+                ri, rj = root(groups[last]), root(groups[i])
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+            if b > reach:
+                reach, last = b, i
+    return [root(g) for g in groups]
+
+
 def packed(fp: np.ndarray) -> str:
     """A fingerprint as hex (the frame count first), for storing beside a bundle."""
     return f"{len(fp):x}:" + np.packbits(fp.reshape(-1)).tobytes().hex()

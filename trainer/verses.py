@@ -133,8 +133,10 @@ def cut_version() -> dict:
     from tajweed_desktop.core.audio import clips
     from tajweed_desktop.core.checking import verses as vm
 
+    from . import verses as this
+
     table = text.DATA / "noon_tanween_sites.csv"
-    return {"aligner": aligner_version(), "sources": {m.__name__: _source(m) for m in (clips, vm, text)},
+    return {"aligner": aligner_version(), "sources": {m.__name__: _source(m) for m in (clips, vm, text, this)},
             "site_table_sha256": sha256_of(table), "labels": LABELS4,
             "thresholds": {"min_verse_score": MIN_VERSE_SCORE, "min_word_seconds": MIN_WORD_SECONDS}}
 
@@ -159,6 +161,12 @@ def alignment_from_onsets(surah: int, ayah: int, onsets: dict[int, float], durat
     ends = times[1:] + [duration]
     timings = tuple(WordTiming(surah, ayah, k, w, t, e, 1.0) for k, (w, t, e) in enumerate(zip(ws, times, ends), 1))
     return Alignment(surah, ayah, ayah, timings, 1.0, False, duration)
+
+
+def site_id(site) -> str:
+    """A site's name in its verse: the word, and `-in` for a noon inside the word (a word may hold
+    two sites: أَندَادࣰا has a noon sakinah before its dal and its tanween)."""
+    return f"w{site.word:03d}" + ("-in" if site.next_token == site.token else "")
 
 
 def word_seconds(cut) -> tuple[float, float | None]:
@@ -268,11 +276,11 @@ class VerseCache:
             label = text.expected_label(site, LABELS4)
             if label is None and not reason:
                 reason = "no label"
-            name = f"w{site.word:03d}.wav"
+            name = f"{site_id(site)}.wav"
             if not reason:
                 with atomic_path(folder / name) as tmp:
                     sf.write(tmp, cut.clip.astype(np.float32), SAMPLE_RATE, subtype="FLOAT", format="WAV")
-            records.append({"ayah": site.ayah, "word": site.word, "rule": site.rule, "label": label,
+            records.append({"ayah": site.ayah, "word": site.word, "id": site_id(site), "rule": site.rule, "label": label,
                             "token": site.token, "next_token": site.next_token, "next_word": cut.next_word,
                             "start": round(cut.start, 4), "end": round(cut.end, 4), "onset": cut.onset,
                             "junction": cut.junction, "next_onset": cut.next_onset, "pause": round(cut.pause, 3),
@@ -280,54 +288,3 @@ class VerseCache:
                             "score": round(al.score, 4), "file": name if not reason else None, "reason": reason})
         self.seconds["cut"] += time.perf_counter() - t0
         return records
-
-
-@dataclass
-class VerseSource:
-    """What a whole-verse folder gave: the kept sites (cut clip, label, voice, words) and the count
-    of every site left out, by reason."""
-
-    root: Path
-    verses: int
-    sites: list[dict]  # every site record, each with `path` (the cut clip; None when left out), `voice`, `verse`
-    seconds: float  # wall time of the listing, alignment and cutting
-    aligned: int  # verses aligned now (the rest from the cache)
-
-    @property
-    def kept(self) -> list[dict]:
-        return [s for s in self.sites if not s["reason"]]
-
-    def left_out(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for s in self.sites:
-            if s["reason"]:
-                out[s["reason"]] = out.get(s["reason"], 0) + 1
-        return out
-
-    def summary(self) -> str:
-        left = self.left_out()
-        why = ", ".join(f"{n} {r}" for r, n in sorted(left.items(), key=lambda kv: -kv[1])) or "none"
-        return (f"{self.root.name}: {self.verses} verses ({self.aligned} aligned now, the rest cached), "
-                f"{len(self.sites)} sites: {len(self.kept)} kept, {sum(left.values())} left out ({why}); "
-                f"{self.seconds:.0f} s")
-
-
-def cut_source(root: Path, cache_dir: Path = DEFAULT_VERSE_CACHE, progress: bool = True,
-               files: list[VerseFile] | None = None) -> VerseSource:
-    """Align (once, cached) and cut every verse of a whole-verse folder."""
-    from tqdm import tqdm
-
-    root = Path(root)
-    files = list_verse_files(root) if files is None else files
-    if not files:
-        raise VerseSourceError(f"{root}: no verse files named SSSAAA.* (nor a verses.csv)")
-    cache = VerseCache(cache_dir)
-    t0 = time.perf_counter()
-    sites = []
-    for vf in tqdm(files, desc=f"aligning and cutting {root.name}", unit="verse", disable=not progress, leave=False):
-        key, folder, records = cache.sites(vf)
-        rel = vf.path.relative_to(root).as_posix() if vf.path.is_relative_to(root) else vf.path.name
-        for r in records:
-            sites.append({**r, "surah": vf.surah, "voice": vf.voice, "verse": rel, "verse_sha256": key,
-                          "path": folder / r["file"] if r["file"] else None})
-    return VerseSource(root, len(files), sites, time.perf_counter() - t0, cache.aligned)

@@ -20,10 +20,11 @@ from tajweed_desktop.core.audio.recording import recording_from_array
 from tajweed_desktop.core.quran import text
 from tests.conftest import need_data
 from trainer import verses as V
+from trainer.verse_source import cut_source
 from trainer.data import detect_layout, list_items, load_dataset
 
 R5_VERSES = {"husary": ("082019", "111005", "082005"), "minshawi": ("082019", "113005")}
-HANEEF = ("002010", "002005")  # 2:10 holds all four rules (Iqlab at word 9)
+HANEEF = ("002010", "002005", "002022")  # 2:10 holds all four rules (Iqlab at word 9); 2:22 a word with two sites
 # Aligner onsets against QUL's: median 0.11 s, 90th percentile 0.36 s on all 230 verses
 # (docs/verse-mode.md), and QUL's own onsets are off by up to a few hundred ms; on these verses
 # the aligner is up to 0.54 s earlier than QUL at a site word after a long vowel or ghunnah. A cut
@@ -67,7 +68,7 @@ def test_reciters5_cuts_match_the_training_cut_from_qul_and_its_labels(r5):
     qul: dict = {}
     for r in csv.DictReader(open(data / "word_timings.csv", encoding="utf-8")):
         qul.setdefault((r["reciter"], int(r["surah"]), int(r["ayah"])), {})[int(r["word"])] = int(r["start_ms"]) / 1000
-    src = V.cut_source(root, cache, progress=False)
+    src = cut_source(root, cache, progress=False)
     assert src.aligned == 0  # the dataset's load aligned them; this one read the cache
     # 82:19's word 6 ends at a pause mark (reciters5 has no clip of it): both reciters stop there
     stops = {(s["voice"], s["word"]) for s in src.sites if s["reason"] == "pause at the junction" and s["ayah"] == 19}
@@ -96,7 +97,7 @@ def test_reciters5_cuts_match_the_training_cut_from_qul_and_its_labels(r5):
 
 def test_reciters5_clip_is_verse_modes_cut_of_the_alignment_and_loads_as_the_checker_prepares_it(r5):
     root, cache, ds = r5
-    src = V.cut_source(root, cache, progress=False)
+    src = cut_source(root, cache, progress=False)
     s = next(s for s in src.kept if s["voice"] == "husary" and (s["surah"], s["ayah"]) == (82, 19))
     raw, _, _ = decode_bounded(root / "husary" / "082019.mp3")
     clip, a, b = cut_span(raw, s["onset"], s["next_onset"])
@@ -112,15 +113,21 @@ def test_haneef_verses_labelled_from_the_site_table_doubtful_left_out_and_cached
     root, cache = haneef
     assert detect_layout(root) == "verses"
     listed = list_items([root])  # before any alignment: every site of the named verses
-    assert len(listed) == sum(len(text.sites(2, a)) for a in (10, 5, 12))
+    assert len(listed) == sum(len(text.sites(2, a)) for a in (10, 5, 22, 12))
     ds = load_dataset(root, show_progress=False, verse_cache=cache)
     assert set(ds.groups) == {"haneef"} and ds.notes and "left out" in ds.notes[0]
     got = {(it.rel, it.label) for it in ds.items}
-    want = {(f"verses/{n}.opus#w{s.word:03d}", s.rule4.capitalize()) for n in HANEEF
+    want = {(f"verses/{n}.opus#{V.site_id(s)}", s.rule4.capitalize()) for n in HANEEF
             for s in text.sites(int(n[:3]), int(n[3:]))}
     assert got == want  # every true site kept, each with its rule; the misnamed verse's none
     assert ("verses/002010.opus#w009", "Iqlab") in got
-    src = V.cut_source(root, cache, progress=False)
+    # أَندَادࣰا (2:22 word 21): its noon before the dal (Ikhfa, inside the word) and its tanween (Idgham
+    # with the next word) are two clips, cut to the next word's onset and to the one after it
+    inner, tanween = (next(i for i, it in enumerate(ds.items) if it.rel == f"verses/002022.opus#{k}") for k in ("w021-in", "w021"))
+    assert (ds.items[inner].label, ds.items[tanween].label) == ("Ikhfa", "Idgham")
+    assert ds.items[inner].path != ds.items[tanween].path
+    assert ds.items[inner].span[2] < ds.items[tanween].span[2] and ds.items[inner].span[1] == ds.items[tanween].span[1]
+    src = cut_source(root, cache, progress=False)
     assert src.aligned == 0 and src.left_out() == {"low alignment score": 1}
     [bad] = [s for s in src.sites if s["reason"]]
     assert bad["verse"] == "verses/002012.opus" and bad["path"] is None
