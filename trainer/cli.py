@@ -19,7 +19,7 @@ from .folds import SplitError, check_strategy
 from .evaluate import cmd_evaluate, cmd_export_onnx
 from .recipe import Recipe, RecipeError, load_recipe, recipe_names
 
-COMMANDS = ("train", "resume", "assemble", "evaluate", "export-onnx", "nested")
+COMMANDS = ("train", "resume", "assemble", "evaluate", "export-onnx", "nested", "cut")
 
 
 class UsageError(Exception):
@@ -29,8 +29,11 @@ class UsageError(Exception):
 def _source_args(p: argparse.ArgumentParser) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", type=Path, action="append",
-                     help="a local folder: Kaggle layout or one folder per rule; repeat it to train on several "
+                     help="a local folder: Kaggle layout, one folder per rule, or whole verses named SSSAAA.* "
+                          "(each site aligned, cut and labelled; trainer/verses.py); repeat it to train on several "
                           "(their reciters and word contexts keep their names)")
+    p.add_argument("--verse-cache", type=Path, default=data_mod.DEFAULT_VERSE_CACHE, metavar="DIR",
+                   help="where whole-verse sources keep each verse's alignment and cut sites (default runs/verse-cache)")
     src.add_argument("--kaggle", nargs="?", const=data_mod.DEFAULT_KAGGLE_HANDLE, metavar="HANDLE",
                      help=f"download with kagglehub (default {data_mod.DEFAULT_KAGGLE_HANDLE}); cached copy when offline")
 
@@ -89,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
+    from .verse_source import add_cut_parser
+    add_cut_parser(sub)
     x = sub.add_parser("export-onnx", help="add ONNX heads (what the app runs without torch) to bundles "
                                            "written before they existed; weights and card otherwise unchanged")
     x.add_argument("bundles", type=Path, nargs="+")
@@ -110,7 +115,8 @@ def _data_paths(args) -> list[Path]:
 
 
 def _load(args, progress: bool = True) -> data_mod.Dataset:
-    ds = data_mod.load_datasets(_data_paths(args), show_progress=progress)
+    ds = data_mod.load_datasets(_data_paths(args), progress, getattr(args, "verse_cache", data_mod.DEFAULT_VERSE_CACHE))
+    print("".join(f"{note}\n" for note in ds.notes), end="", flush=True)
     print(f"{', '.join(map(str, ds.roots))}: {ds.layout} layout, {len(ds.items)} clips, {len(ds.labels)} rules, "
           f"{len(set(ds.groups))} reciter group(s); left out {len(ds.skipped)}", flush=True)
     for path, err in ds.skipped:
@@ -259,6 +265,12 @@ def cmd_assemble(args) -> int:
     return 0
 
 
+def cmd_cut(args) -> int:
+    from .verse_source import run_cut
+
+    return run_cut(args.data, args.verse_cache, args.csv, not args.no_progress)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in COMMANDS:
@@ -276,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_nested(args, argv)
         if args.command == "export-onnx":
             return cmd_export_onnx(args)
+        if args.command == "cut":
+            return cmd_cut(args)
         return cmd_evaluate(args, _load)
     except UsageError as exc:
         print(f"python -m trainer {args.command}: error: {exc}", file=sys.stderr)

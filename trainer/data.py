@@ -16,12 +16,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from tajweed_desktop.core.audio.formats import AUDIO_EXTENSIONS
-
 from tajweed_desktop.core.audio.recording import Recording, load_or_reason
 from tajweed_desktop.core.common.errors import TajweedError
 from tajweed_desktop.core.common.hashing import sha256_of
 
 from . import duplicates
+from .verses import DEFAULT_VERSE_CACHE, list_verse_files
 from .words import spoken_context
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,20 @@ class Item:
     group: str  # the reciter, or UNKNOWN_GROUP
     root: Path | None = None  # the data folder it was listed from
     context: str | None = None  # the words recited (`words.spoken_context`) where the data names them
+    name: str | None = None  # its name inside the data folder when `path` lies elsewhere (a cut site: verse#wNNN)
+    span: tuple[str, float, float] | None = None  # a cut site: its verse file's sha256 and the span (s) cut from it
+
+    @property
+    def rel(self) -> str:
+        """Its name inside its data folder."""
+        return self.name or (self.path if self.root is None else self.path.relative_to(self.root)).as_posix()
 
     @property
     def key(self) -> str:
         """`<data folder name>/<path inside it>`: names a clip across several data folders."""
         if self.root is None:
-            return self.path.as_posix()
-        return f"{self.root.name}/{self.path.relative_to(self.root).as_posix()}"
+            return self.rel
+        return f"{self.root.name}/{self.rel}"
 
 
 @dataclass
@@ -59,6 +66,7 @@ class Dataset:
     recordings: list[Recording]
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a source says of itself (a whole-verse source's sites left out)
     _hashes: list[str] | None = field(default=None, init=False, repr=False)
     _fingerprints: list | None = field(default=None, init=False, repr=False)
 
@@ -73,7 +81,7 @@ class Dataset:
     def name(self, it: Item) -> str:
         """A clip's name in reports and split files: its path inside the data folder, prefixed
         with the folder's name when several folders are joined."""
-        return it.key if len(self.roots) > 1 else it.path.relative_to(self.root).as_posix()
+        return it.key if len(self.roots) > 1 else it.rel
 
     @property
     def targets(self) -> list[int]:
@@ -99,7 +107,13 @@ class Dataset:
     def same_audio(self) -> list[int]:
         """A group id per clip, shared by clips that are the same audio: byte-identical, or
         another encoding of it (found by fingerprint). The split keeps each group in one fold."""
-        return duplicates.same_audio_groups(self.audio_fingerprints(), self.content_hashes())
+        sources = [str(it.root) if it.span is not None else None for it in self.items]
+        return duplicates.same_audio_groups(self.audio_fingerprints(), self.content_hashes(), sources)
+
+    def shared_audio(self) -> list[int]:
+        """`same_audio`, with cuts of overlapping spans of one verse joined (for the split, so no held-out
+        clip's sound was heard in training; not for `drop_contradictions`: they are different clips)."""
+        return duplicates.overlap_groups(self.same_audio(), [it.span for it in self.items])
 
     def fingerprint(self) -> str:
         """sha256 over every kept file's relative path, label and content."""
@@ -114,6 +128,8 @@ class Dataset:
 def detect_layout(root: Path) -> str:
     if (root / "train.csv").is_file():
         return "kaggle"
+    if list_verse_files(root):
+        return "verses"
     if any(p.is_dir() and _audio_files(p) for p in root.iterdir()):
         return "folders"
     raise DataError(
@@ -161,15 +177,21 @@ def list_items(roots: list[str | Path]) -> list[Item]:
     for root in map(Path, roots):
         if not root.is_dir():
             raise DataError(f"{root}: data folder not found")
-        items += list_kaggle(root) if detect_layout(root) == "kaggle" else list_folders(root)
+        layout = detect_layout(root)
+        from .verse_source import list_verse_sites  # it builds on this module's Item
+
+        items += list_kaggle(root) if layout == "kaggle" else list_verse_sites(root) if layout == "verses" else list_folders(root)
     return items
 
 
-def load_dataset(root: str | Path, show_progress: bool = True) -> Dataset:
+def load_dataset(root: str | Path, show_progress: bool = True, verse_cache: Path = DEFAULT_VERSE_CACHE) -> Dataset:
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"{root}: data folder not found")
     layout = detect_layout(root)
+    if layout == "verses":
+        from .verse_source import load_verse_source  # it builds on this module's Item and Dataset
+        return drop_contradictions(load_verse_source(root, show_progress, verse_cache))
     listed = list_kaggle(root) if layout == "kaggle" else list_folders(root)
     items, recordings, skipped = [], [], []
     for it in tqdm(listed, desc=f"decoding {root.name}", unit="clip", disable=not show_progress, leave=False):
@@ -210,7 +232,7 @@ def drop_contradictions(ds: Dataset) -> Dataset:
                                               f"{ds.items[i].label}: every copy left out"))
             log.warning("left out %s", skipped[-1][1])
     out = Dataset(ds.root, ds.layout, sorted({ds.items[i].label for i in keep}), [ds.items[i] for i in keep],
-                  [ds.recordings[i] for i in keep], skipped, ds.roots)
+                  [ds.recordings[i] for i in keep], skipped, ds.roots, ds.notes)
     if ds._hashes is not None:
         out._hashes = [ds._hashes[i] for i in keep]
     if ds._fingerprints is not None:
@@ -218,9 +240,9 @@ def drop_contradictions(ds: Dataset) -> Dataset:
     return out
 
 
-def load_datasets(roots: list[str | Path], show_progress: bool = True) -> Dataset:
+def load_datasets(roots: list[str | Path], show_progress: bool = True, verse_cache: Path = DEFAULT_VERSE_CACHE) -> Dataset:
     """Several data folders as one data set; reciter groups and word contexts keep their names."""
-    parts = [load_dataset(r, show_progress) for r in roots]
+    parts = [load_dataset(r, show_progress, verse_cache) for r in roots]
     if len(parts) == 1:
         return parts[0]
     names = [p.root.name for p in parts]
@@ -235,6 +257,7 @@ def load_datasets(roots: list[str | Path], show_progress: bool = True) -> Datase
         [r for p in parts for r in p.recordings],
         [s for p in parts for s in p.skipped],
         [p.root for p in parts],
+        [n for p in parts for n in p.notes],
     )
     joined._hashes = [h for p in parts for h in p.content_hashes()]
     joined._fingerprints = [f for p in parts for f in p.audio_fingerprints()]

@@ -39,7 +39,7 @@ def outer_inner_folds(ds: Dataset, k: int, seed: int) -> dict[str, tuple[list[in
     """{voice: (its clips, [(training clips of inner fold j, its validation clips)])}: the inner
     folds split the other voices' clips (less any copy of the voice's audio) as the bundle's split
     does."""
-    groups, same = np.asarray(ds.groups), np.asarray(ds.same_audio())
+    groups, same = np.asarray(ds.groups), np.asarray(ds.shared_audio())
     targets = np.asarray(ds.targets)
     out = {}
     for v in sorted(set(ds.groups), key=lambda g: (-ds.groups.count(g), g)):  # the most clips first

@@ -39,7 +39,7 @@ def split_summary(ds: Dataset, folds: list[tuple[list[int], list[int]]]) -> str:
 def prepare_split(ds: Dataset, run_dir: Path, strategy: str, k: int, seed: int) -> list[tuple[list[int], list[int]]]:
     """Make the split, or reuse the saved one when resuming; refuse a mismatch with the data.
     Clips that are the same audio (byte-identical, or by fingerprint) always share a fold."""
-    folds = make_folds(ds.targets, ds.groups, k, strategy, seed, ds.contexts, ds.same_audio())
+    folds = make_folds(ds.targets, ds.groups, k, strategy, seed, ds.contexts, ds.shared_audio())
     files = [ds.name(it) for it in ds.items]
     saved = run_dir / "folds.json"
     record = {"strategy": strategy, "k": k, "seed": seed,

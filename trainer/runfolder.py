@@ -67,8 +67,8 @@ def start(run_dir: Path, record: dict, fresh: bool = False) -> None:
     """Check `run_dir` against `record` (RunFolderError in one line when it differs), or with
     `fresh` clear what an earlier run left; then write the record."""
     path = run_dir / RECORD
-    earlier = [p for p in (*run_dir.glob("fold*"), *run_dir.glob("voice-*"), run_dir / "folds.json",
-                           run_dir / "report") if p.exists()] if run_dir.is_dir() else []
+    earlier = [p for p in dict.fromkeys((*run_dir.glob("fold*"), *run_dir.glob("voice-*"), run_dir / "folds.json",
+                                         run_dir / "report")) if p.exists()] if run_dir.is_dir() else []  # "fold*" holds folds.json
     if fresh:
         for p in earlier:
             shutil.rmtree(p) if p.is_dir() else p.unlink()

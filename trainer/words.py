@@ -41,7 +41,7 @@ def verse_words(surah: int, ayah: int) -> list[str]:
     for tok in quran.verse_text(surah, ayah).split(" "):
         if words and tok and all(unicodedata.category(c) in ("Mn", "Cf") for c in tok):
             words[-1] += tok
-        elif tok:
+        elif tok and quran.is_word(tok):  # not a mark standing alone (the hizb mark ۞ opening 5:82), as the site table counts
             words.append(tok)
     if ayah == 1 and surah not in (1, 9):
         basmala = verse_words(1, 1)

@@ -116,8 +116,9 @@ def test_a_run_folder_refuses_another_recipe_and_starts_afresh_when_asked(tmp_pa
         runfolder.start(tmp_path, {**first, "data_fingerprint": "0" * 64})
     with pytest.raises(runfolder.RunFolderError, match="preparation.source_sha256"):
         runfolder.start(tmp_path, {**first, "preparation": {**first["preparation"], "source_sha256": "0"}})
+    (tmp_path / "folds.json").write_text("{}")  # "fold*" finds it as well: removed once, not twice
     runfolder.start(tmp_path, other, fresh=True)
-    assert not (tmp_path / "fold1").exists()
+    assert not (tmp_path / "fold1").exists() and not (tmp_path / "folds.json").exists()
     assert json.loads((tmp_path / runfolder.RECORD).read_text())["recipe"]["epochs"] == 3
 
 

@@ -112,35 +112,70 @@ def site_spans(al: Alignment) -> list[tuple[text.Site, float, float | None, floa
     return out
 
 
-def judge_sites(ensemble: Ensemble, raw: np.ndarray, rec: Recording, al: Alignment,
-                spans: list[tuple[text.Site, float, float | None, float | None]] | None = None) -> list[SiteResult]:
-    """Every site of `spans` (default: all of `site_spans(al)`) cut from `raw` and judged; `rec` is
-    `raw` prepared (its speech frames tell the pauses and the end of the sound). Live mode passes the
-    sites whose next words it has heard (core/checking/live.py)."""
+@dataclass(frozen=True)
+class SiteCut:
+    """One site's clip as verse mode and the trainer cut it (`cut_sites`), before any judging."""
+
+    site: text.Site
+    next_word: str  # the word whose first letter decides the rule (the site's own word inside a word)
+    clip: np.ndarray  # the samples of `raw` from `start` to `end`
+    start: float  # the span (s) the clip covers
+    end: float
+    onset: float  # the site word's onset (s) in the alignment
+    junction: float | None  # the deciding word's onset (None: the site is inside its word)
+    next_onset: float | None  # the onset of the word after the deciding word (None: the recording's end)
+    outcome: str  # "" (to judge), "not recited" or "stopped"
+    pause: float = 0.0  # the longest silence (s) at the junction
+
+
+def cut_sites(raw: np.ndarray, rec: Recording, al: Alignment,
+              spans: list[tuple[text.Site, float, float | None, float | None]] | None = None) -> list[SiteCut]:
+    """Every site of `spans` (default: all of `site_spans(al)`) cut from `raw` with `clips.cut_span`,
+    with what the judge needs to know first: whether the site was recited at all and whether the
+    reciter stopped at the junction (`rec` is `raw` prepared: its speech frames tell the pauses and
+    the end of the sound). The one cut verse mode (`judge_sites`) and the trainer's whole-verse
+    source (trainer/verses.py) share."""
     words = {a: qwords.verse_words(al.surah, a) for a in range(al.first_ayah, al.last_ayah + 1)}
     sound_end = (np.flatnonzero(rec.active)[-1] + 1) * FRAME_SECONDS if rec.active.any() else 0.0
-    pending: list[tuple[int, Recording]] = []
-    rows: list[SiteResult] = []
+    out: list[SiteCut] = []
     for site, start, end, junction in site_spans(al) if spans is None else spans:
         ws = words[site.ayah]
         nxt_word = ws[site.word] if site.next_token != site.token and site.word < len(ws) else ws[site.word - 1]
         clip, a, b = cut_span(raw, start, end)
-        expected = text.expected_label(site, ensemble.labels)
-        base = dict(surah=site.surah, ayah=site.ayah, site=site.word, word=site.token, next_word=nxt_word,
-                    expected=expected, rule=site.rule, start=a, end=b)
+        base = dict(site=site, next_word=nxt_word, clip=clip, start=a, end=b, onset=start, junction=junction,
+                    next_onset=end)
         last_needed = junction if junction is not None else start
         if start > sound_end - NOT_RECITED_SECONDS or last_needed > sound_end - NOT_RECITED_SECONDS:
-            rows.append(SiteResult(**base, outcome="not recited"))
+            out.append(SiteCut(**base, outcome="not recited"))
             continue
         pause = longest_pause(rec, (start + junction) / 2, junction + 0.1) if junction is not None else 0.0
-        if pause >= STOP_SECONDS:
-            rows.append(SiteResult(**base, outcome="stopped", pause=pause))
+        out.append(SiteCut(**base, outcome="stopped" if pause >= STOP_SECONDS else "", pause=pause))
+    return out
+
+
+def judge_sites(ensemble: Ensemble, raw: np.ndarray, rec: Recording, al: Alignment,
+                spans: list[tuple[text.Site, float, float | None, float | None]] | None = None) -> list[SiteResult]:
+    """Every site of `spans` (default: all of `site_spans(al)`) cut from `raw` (`cut_sites`) and
+    judged; `rec` is `raw` prepared (its speech frames tell the pauses and the end of the sound).
+    Live mode passes the sites whose next words it has heard (core/checking/live.py)."""
+    pending: list[tuple[int, Recording]] = []
+    rows: list[SiteResult] = []
+    for cut in cut_sites(raw, rec, al, spans):
+        site = cut.site
+        expected = text.expected_label(site, ensemble.labels)
+        base = dict(surah=site.surah, ayah=site.ayah, site=site.word, word=site.token, next_word=cut.next_word,
+                    expected=expected, rule=site.rule, start=cut.start, end=cut.end)
+        if cut.outcome == "not recited":
+            rows.append(SiteResult(**base, outcome="not recited"))
+            continue
+        if cut.outcome == "stopped":
+            rows.append(SiteResult(**base, outcome="stopped", pause=cut.pause))
             continue
         try:
-            pending.append((len(rows), recording_from_array(clip, SAMPLE_RATE, rec.path)))
-            rows.append(SiteResult(**base, outcome="", pause=pause))
+            pending.append((len(rows), recording_from_array(cut.clip, SAMPLE_RATE, rec.path)))
+            rows.append(SiteResult(**base, outcome="", pause=cut.pause))
         except TajweedError as exc:
-            rows.append(SiteResult(**base, outcome="uncertain", pause=pause, error=str(exc)))
+            rows.append(SiteResult(**base, outcome="uncertain", pause=cut.pause, error=str(exc)))
     if pending:
         analyses = ensemble.analyse_many([r for _, r in pending])
         for (i, _), an in zip(pending, analyses):
