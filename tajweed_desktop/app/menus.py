@@ -40,8 +40,8 @@ def about_text(ensemble) -> str:
             text += (f"; a model that hears only the voice's pitch and loudness scored {base:.2f}, so part of that "
                      "score may come from the voice rather than the rule")
         text += ". Treat its answers as a second opinion, not a teacher's.</p>"
-    # tools/junction_probe.py (docs/trainer.md): the four-rule bundle judged the haneef sites from the
-    # part before the word junction 0.38, after it 0.48, whole 0.82 (always the commonest rule: 0.43)
+    # tools/junction_probe.py (docs/trainer.md): judged from the part before the word junction alone, the
+    # four-rule models are right little more often than always answering the commonest rule
     text += ("<p>What a ✓ can promise: that the word sounds like recitations of the expected rule. The model "
              "learnt from correct recitations only, and much of what it hears is the letter after the noon, "
              "which the text already decides; so a ✓ may not catch a noon said the wrong way. It cannot "
