@@ -20,6 +20,23 @@ from .themes import apply_theme
 OPEN_FILTER = "Audio (" + " ".join(f"*{e}" for e in sorted(AUDIO_EXTENSIONS)) + ");;All files (*)"
 
 
+def unheard_voices_text(measured: dict | None) -> str:
+    """The card's nested measure (`python -m trainer nested`) in plain words: each voice judged by
+    models trained without it, with the temperature and threshold fitted without it too."""
+    m = (measured or {}).get("cross_fitted") or {}
+    voices = m.get("per_voice") or {}
+    if not voices or m.get("accuracy") is None or m.get("accuracy_when_sure") is None:
+        return ""
+    clips = sum(v["clips"] for v in voices.values())
+    text = (f"<p>On {len(voices)} voices it never heard (each judged by models trained without that voice), "
+            f"it was right on {m['accuracy']:.0%} of {clips} clips, and on {m['accuracy_when_sure']:.0%} of the "
+            "answers it did not mark uncertain")
+    sure = {k: v["accuracy_when_sure"] for k, v in voices.items() if v.get("sure")}
+    if sure:
+        text += f"; for the voice it did worst on, {min(sure.values()):.0%}"
+    return text + ".</p>"
+
+
 def about_text(ensemble) -> str:
     """The version and, in plain words, what the loaded model knows and how far to trust it."""
     text = f"<b>Tajweed Checker {__version__}</b>"
@@ -40,6 +57,7 @@ def about_text(ensemble) -> str:
             text += (f"; a model that hears only the voice's pitch and loudness scored {base:.2f}, so part of that "
                      "score may come from the voice rather than the rule")
         text += ". Treat its answers as a second opinion, not a teacher's.</p>"
+    text += unheard_voices_text(card.calibration.measured)
     # tools/junction_probe.py (docs/trainer.md): judged from the part before the word junction alone, the
     # four-rule models are right little more often than always answering the commonest rule
     text += ("<p>What a ✓ can promise: that the word sounds like recitations of the expected rule. The model "
