@@ -103,13 +103,11 @@ def main() -> None:
     args = ap.parse_args()
     model = Path(args.model) if Path(args.model).exists() else bundled_models_dir() / args.model
     t0 = time.perf_counter()
+    shipped = None if args.fold_models else Ensemble.from_path(model, device="cpu")
     rows = []
     for data in args.data:
         voice = data.name
-        if args.fold_models:
-            ens = held_out_fold_model(args.fold_models, voice, model)
-        elif not rows:
-            ens = Ensemble.from_path(model, device="cpu")
+        ens = held_out_fold_model(args.fold_models, voice, model) if args.fold_models else shipped
         rows += [{"voice": voice, **r} for r in probe(ens, data, args.verse_cache, args.every)]
     if args.fold_models:
         model = args.fold_models
