@@ -143,6 +143,23 @@ def test_about_shows_the_version_and_the_model_card(make_window, qtbot):
     assert "ikhfa_syafawi" not in text and card["training_data"]["source"] not in text and "F1" not in text
 
 
+def test_about_says_how_the_shipped_model_did_on_voices_it_never_heard(make_window, qtbot):
+    import json
+
+    from tajweed_desktop.core.model.paths import bundled_models_dir
+
+    bundle = bundled_models_dir() / "tajweed4"
+    measured = json.loads((bundle / "model.json").read_text())["calibration"]["measured"]["cross_fitted"]
+    w = make_window(bundle)
+    qtbot.waitUntil(lambda: w.ensemble is not None, timeout=30000)
+    text = w.about_text()
+    worst = min(v["accuracy_when_sure"] for v in measured["per_voice"].values() if v["sure"])
+    assert f"On {len(measured['per_voice'])} voices it never heard" in text
+    assert f"right on {measured['accuracy']:.0%} of {sum(v['clips'] for v in measured['per_voice'].values())} clips" in text
+    assert f"{measured['accuracy_when_sure']:.0%} of the answers it did not mark uncertain" in text
+    assert f"worst on, {worst:.0%}" in text
+
+
 def test_opening_a_file_analyses_it_once(window, qtbot, monkeypatch):
     from tajweed_desktop.app import analysis_controller
 
