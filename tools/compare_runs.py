@@ -58,11 +58,11 @@ def compare(runs: dict[str, dict[str, dict]]) -> dict:
     shared = set.intersection(*(set(oof) for oof in runs.values()))
     if not shared:
         raise SystemExit("the runs scored no clip in common")
+    first = next(iter(runs.values()))
     for name, oof in runs.items():
         for f in shared:
-            first = next(iter(runs.values()))[f]
-            if oof[f]["label"] != first["label"]:
-                raise SystemExit(f"{f}: labelled {first['label']} in one run and {oof[f]['label']} in {name}")
+            if oof[f]["label"] != first[f]["label"]:
+                raise SystemExit(f"{f}: labelled {first[f]['label']} in one run and {oof[f]['label']} in {name}")
     return {name: summarise([oof[f] for f in sorted(shared)]) for name, oof in runs.items()}
 
 
