@@ -54,23 +54,23 @@ def clip_variants(rec: Recording, cfg: AugmentConfig, n_variants: int) -> list[t
     return out
 
 
-def frames_version() -> dict:
+def frames_version(pad_seconds: float = frontend.PAD_SECONDS) -> dict:
     """Everything besides a clip's own samples that changes the frames encoded from it: the front
     end (weights, runtime and its version, compute type, padding length, frame count), the
     log-mel code and the padding code (their source), and the preparation (the card's
     normalisation record, which names the code version of the level, voice detector and trim).
     A change to any of them gives the cache a new folder, so stale frames are never read."""
     return {
-        "front_end": frontend.spec(),
+        "front_end": frontend.spec(pad_seconds=pad_seconds),
         "log_mel_source_sha256": hashlib.sha256(inspect.getsource(logmel).encode()).hexdigest(),
         "padding_source_sha256": hashlib.sha256(inspect.getsource(frontend.pad_clips).encode()).hexdigest(),
         "preparation": NORMALISATION,
     }
 
 
-def frames_key(version: dict | None = None) -> str:
+def frames_key(version: dict | None = None, pad_seconds: float = frontend.PAD_SECONDS) -> str:
     """The cache folder's name: the front end's name and a digest of `frames_version()`."""
-    blob = json.dumps(frames_version() if version is None else version, sort_keys=True).encode()
+    blob = json.dumps(frames_version(pad_seconds) if version is None else version, sort_keys=True).encode()
     return f"{frontend.NAME}-{hashlib.sha256(blob).hexdigest()[:16]}"
 
 
@@ -80,8 +80,10 @@ class FrameCache:
     `version.json`, so frames of another front end, padding, log-mel or preparation are never
     mixed in."""
 
-    def __init__(self, folder: Path = DEFAULT_CACHE, encoder: frontend.WhisperEncoder | None = None):
-        self.version = frames_version()
+    def __init__(self, folder: Path = DEFAULT_CACHE, encoder: frontend.WhisperEncoder | None = None,
+                 pad_seconds: float = frontend.PAD_SECONDS):
+        self.pad_seconds = pad_seconds
+        self.version = frames_version(pad_seconds)
         self.folder = Path(folder) / frames_key(self.version)
         self._encoder = encoder
 
@@ -112,7 +114,7 @@ class FrameCache:
         bar = tqdm(total=len(missing), desc="encoding", unit="clip", disable=not progress, leave=False)
         for start in range(0, len(missing), batch):
             ids = missing[start : start + batch]
-            enc = self.encoder.encode(torch.stack([clips[i] for i in ids]).numpy())
+            enc = self.encoder.encode(torch.stack([clips[i] for i in ids]).numpy(), pad_seconds=self.pad_seconds)
             for i, frames in zip(ids, enc):
                 out[i] = frames
                 path = self._path(keys[i])

@@ -79,7 +79,7 @@ def training_examples(ds: Dataset, recipe: Recipe, cache_dir: Path = DEFAULT_CAC
     if recipe.front_end == "none":
         return RawExamples(ds, recipe)
     print(f"encoder frames of {len(ds.items)} clips x {1 + recipe.variants} variants (cached in {cache_dir})", flush=True)
-    frames = variant_frames(ds.recordings, recipe.augment, recipe.variants, FrameCache(cache_dir), progress)
+    frames = variant_frames(ds.recordings, recipe.augment, recipe.variants, FrameCache(cache_dir, pad_seconds=recipe.pad_seconds), progress)
     return FrameExamples(frames, recipe)
 
 
@@ -149,7 +149,7 @@ def export_bundle(ds: Dataset, results: list[FoldResult], m: dict, run_dir: Path
                        **({"voices": sorted({ds.items[i].group for i in heard})} if only_fold is not None else {})},
         calibration=cal["calibration"],
         uncertainty=cal["uncertainty"],
-        front_end=frontend.spec() if uses_frames else None,
+        front_end=frontend.spec(pad_seconds=m["recipe"].get("pad_seconds", frontend.PAD_SECONDS)) if uses_frames else None,
         architecture=FRAME_ARCHITECTURE if uses_frames else None,
     )
     write_training_fingerprints(ds, run_dir / "report")

@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from tajweed_desktop.core.model.frontend import MAX_PAD_SECONDS, MIN_PAD_SECONDS, PAD_SECONDS
+
 from .augment import AugmentConfig
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -37,6 +39,7 @@ class Recipe:
     inner_fraction: float = 0.15
     front_end: str = "none"  # "none": CNN1D on the raw waveform; "whisper-base": FrameCNN1D on its frames
     variants: int = 0  # augmented copies of each clip encoded once (front-end recipes)
+    pad_seconds: float = PAD_SECONDS  # the 4 s clip is encoded zero-padded to this (front-end recipes)
     frame_mask_p: float = 0.0
     frame_mask_frames: int = 0
     augment: AugmentConfig = field(default_factory=AugmentConfig)
@@ -48,18 +51,35 @@ class Recipe:
         return asdict(self)
 
 
-def load_recipe(name_or_path: str) -> Recipe:
-    """A recipe by name (`trainer/configs/<name>.json`) or by path."""
+def _recipe_path(name_or_path: str) -> Path:
     path = Path(name_or_path)
     if not path.suffix:
         path = CONFIG_DIR / f"{name_or_path}.json"
         if not path.is_file():
             raise RecipeError(f"unknown --recipe {name_or_path!r}; choose one of {', '.join(recipe_names())} or a JSON file")
+    return path
+
+
+def _recipe_data(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """The recipe's settings; a `"base"` recipe (by name, in trainer/configs) gives those it does not set."""
+    if path.resolve() in seen:
+        raise RecipeError(f"--recipe {path}: its bases lead back to it")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecipeError(f"--recipe {path}: cannot read it ({exc})") from None
     data = {k: v for k, v in data.items() if not k.startswith("_")}
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    inherited = _recipe_data(_recipe_path(str(base)), (*seen, path.resolve()))
+    return {**inherited, **data, "augment": {**inherited.get("augment", {}), **data.get("augment", {})}}
+
+
+def load_recipe(name_or_path: str) -> Recipe:
+    """A recipe by name (`trainer/configs/<name>.json`) or by path."""
+    path = _recipe_path(name_or_path)
+    data = _recipe_data(path)
     try:
         data["augment"] = AugmentConfig.from_dict(data.get("augment", {}))
         recipe = Recipe(name=path.stem, **data)
@@ -70,4 +90,7 @@ def load_recipe(name_or_path: str) -> Recipe:
                           "(choosing the epoch on the fold being scored flatters the score)")
     if recipe.front_end not in FRONT_ENDS:
         raise RecipeError(f"--recipe {path}: front_end must be one of {', '.join(FRONT_ENDS)}, not {recipe.front_end!r}")
+    if not MIN_PAD_SECONDS <= recipe.pad_seconds <= MAX_PAD_SECONDS:
+        raise RecipeError(f"--recipe {path}: pad_seconds must be from {MIN_PAD_SECONDS:g} (the clip itself) "
+                          f"to {MAX_PAD_SECONDS:g} (Whisper's window), not {recipe.pad_seconds}")
     return recipe

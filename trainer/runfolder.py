@@ -30,7 +30,7 @@ class RunFolderError(TajweedError):
     """The run folder holds a run of another recipe, data, split or preparation."""
 
 
-def preparation_version(front_end: str) -> dict:
+def preparation_version(front_end: str, pad_seconds: float | None = None) -> dict:
     """The code version of the preparation: what the card records about it, a digest of the source
     of the modules that do it, and the frame cache's key for front-end recipes."""
     source = "".join(inspect.getsource(m) for m in PREPARATION_MODULES)
@@ -39,14 +39,14 @@ def preparation_version(front_end: str) -> dict:
     if front_end != "none":
         from .features import frames_key  # torch and the front end only for front-end recipes
 
-        version["frames"] = frames_key()
+        version["frames"] = frames_key() if pad_seconds is None else frames_key(pad_seconds=pad_seconds)
     return version
 
 
 def run_record(recipe: dict, fingerprint: str, strategy: str, k: int, seed: int) -> dict:
     record = {"recipe": recipe, "data_fingerprint": fingerprint,
               "split": {"strategy": strategy, "k": k, "seed": seed},
-              "preparation": preparation_version(recipe.get("front_end", "none"))}
+              "preparation": preparation_version(recipe.get("front_end", "none"), recipe.get("pad_seconds"))}
     return json.loads(json.dumps(record))  # as it reads back (tuples as lists)
 
 

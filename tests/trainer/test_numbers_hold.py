@@ -19,7 +19,7 @@ from trainer.cli import main
 from trainer.data import list_items, load_dataset
 from trainer.duplicates import fingerprint, same_audio_groups
 from trainer.evaluate import training_overlap, write_training_fingerprints
-from trainer.features import frames_key, frames_version
+from trainer.features import FrameCache, frames_key, frames_version
 from trainer.folds import make_folds
 from trainer.metrics import expected_calibration_error, reliability
 from trainer.recipe import load_recipe
@@ -129,7 +129,7 @@ def test_a_folder_of_an_earlier_version_is_refused(tmp_path):
         runfolder.start(tmp_path, rec)
 
 
-def test_the_frame_cache_key_follows_what_changes_the_frames(monkeypatch):
+def test_the_frame_cache_key_follows_what_changes_the_frames():
     base = frames_key()
     assert frames_key(frames_version()) == base
     v = frames_version()
@@ -138,8 +138,11 @@ def test_the_frame_cache_key_follows_what_changes_the_frames(monkeypatch):
                    {"padding_source_sha256": "0" * 64},
                    {"preparation": {**v["preparation"], "target_rms_dbfs": -23.0}}):
         assert frames_key({**v, **change}) != base
-    monkeypatch.setattr(frontend, "PAD_SECONDS", 30.0)  # the padding length is read where it is defined
-    assert frames_key() != base
+    assert frames_key(pad_seconds=frontend.PAD_SECONDS) == base
+    assert frames_key(pad_seconds=4.0) != base  # a recipe's own padding has frames of its own
+    assert FrameCache(pad_seconds=4.0).folder.name == frames_key(pad_seconds=4.0)
+    short = runfolder.run_record(load_recipe("frames_plain_pad40").to_dict(), "f" * 64, "voices", 5, 42)
+    assert short["preparation"]["frames"] == frames_key(pad_seconds=4.0)
 
 
 def test_ece_and_the_reliability_bins_agree():

@@ -202,8 +202,11 @@ def _check_preparation(path: Path, card: ModelCard) -> None:
             raise BundleError(path, f"it was trained on the front end {fe.name!r} with weights "
                                     f"{fe.weights_sha256[:16]}…; this version runs {frontend.NAME} "
                                     f"with {frontend.WEIGHTS_SHA256[:16]}… only")
-        if fe.frames != frontend.FRAMES or fe.pad_seconds != frontend.PAD_SECONDS:
-            raise BundleError(path, "its front end frames or padding differ from what this version computes")
+        if fe.frames != frontend.FRAMES:
+            raise BundleError(path, f"its heads read {fe.frames} encoder frames per clip; this version computes {frontend.FRAMES}")
+        if not frontend.MIN_PAD_SECONDS <= fe.pad_seconds <= frontend.MAX_PAD_SECONDS:
+            raise BundleError(path, f"its clips were encoded padded to {fe.pad_seconds:g} s; this version pads a "
+                                    f"{frontend.MIN_PAD_SECONDS:g} s clip to at most {frontend.MAX_PAD_SECONDS:g} s")
     elif arch.get("name", "CNN1D") != "CNN1D":
         raise BundleError(path, f"unknown architecture {arch.get('name')!r}")
     elif fe is not None:

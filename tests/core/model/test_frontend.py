@@ -79,6 +79,20 @@ def test_frames_cover_the_clip_and_follow_its_content():
         enc.encode(clip[None, :1000])
 
 
+def test_the_padding_is_chosen_per_call_within_the_clip_and_whispers_window():
+    enc = frontend.shared_encoder("cpu")
+    clip = model_clip(load_recording(need_data("kaggle_samples", "train", "1.wav")))[0][None]
+    frames = {pad: enc.encode(clip, pad_seconds=pad) for pad in (4.0, 5.0, 8.0)}
+    assert all(f.shape == (1, frontend.DIM, frontend.FRAMES) for f in frames.values())
+    assert np.array_equal(frames[8.0], enc.encode(clip))  # 8 s is the default
+    # attention reaches across the whole window: what follows the clip changes its frames
+    assert np.abs(frames[4.0] - frames[8.0]).mean() > 0.01 and np.abs(frames[5.0] - frames[8.0]).mean() > 0.01
+    assert frontend.pad_clips(clip, 4.5).shape == (1, 72000)
+    for bad in (3.9, 30.5):
+        with pytest.raises(ValueError, match="pad_seconds must be from 4 to 30"):
+            enc.encode(clip, pad_seconds=bad)
+
+
 def test_the_weights_cache_is_written_once_and_rebuilt_when_tampered(tmp_path, caplog):
     folder = frontend.cached_model_dir(tmp_path)
     model = folder / "model.bin"
