@@ -20,7 +20,7 @@ from tajweed_desktop.core.model.paths import bundled_models_dir, default_bundle_
 
 from . import common  # noqa: E402
 
-SECTIONS = ("frontend", "inference", "verses", "startup", "responsiveness", "training")
+SECTIONS = ("window", "frontend", "inference", "verses", "startup", "responsiveness", "training")
 RAW_BUNDLE = "tajweed4-waveform"  # the raw-waveform CNN1D: the naive path and roofline refer to it
 
 
@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     bundle_path = default_bundle_path()
     raw_path = bundled_models_dir() / RAW_BUNDLE
     rows: list[dict] = []
+    if "window" in sections:
+        from . import window
+
+        rows += window.run(load_bundle(bundle_path), files, args.repeats)
     if "frontend" in sections:
         from . import frontend
 
