@@ -49,6 +49,7 @@ def _responses(cutoff_hz: float, rate: int) -> tuple[np.ndarray, np.ndarray, np.
     return h, g, zi
 
 
+@lru_cache(maxsize=64)
 def _fft_size(n: int) -> int:
     """The smallest 5-smooth length >= n (pocketfft is fastest there: 4x a power of two)."""
     while True:
@@ -61,11 +62,21 @@ def _fft_size(n: int) -> int:
         n += 1
 
 
-def _filter(x: np.ndarray, z0: float, z1: float, h: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """lfilter(b, a, x, zi=[z0, z1]) for a biquad, through its impulse responses."""
+CACHED_SPECTRUM_SIZE = 1 << 20  # the filter's spectrum is kept for signals up to about a minute (16 MB each)
+
+
+@lru_cache(maxsize=4)
+def _spectrum(cutoff_hz: float, rate: int, size: int) -> np.ndarray:
+    """The impulse response's FFT at `size`, once per length instead of twice per call."""
+    return np.fft.rfft(_responses(cutoff_hz, rate)[0], size)
+
+
+def _filter(x: np.ndarray, z0: float, z1: float, g: np.ndarray, h_spectrum: np.ndarray, size: int) -> np.ndarray:
+    """lfilter(b, a, x, zi=[z0, z1]) for a biquad: x convolved with its impulse response h
+    (`h_spectrum`, h's FFT at `size`, at least x.size + h.size - 1), plus the start-up state's
+    response through g."""
     n = x.size
-    size = _fft_size(n + h.size - 1)
-    y = np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(h, size), size)[:n]
+    y = np.fft.irfft(np.fft.rfft(x, size) * h_spectrum, size)[:n]
     m = min(n, g.size)  # the start-up state's response: z0 * g[k] + z1 * g[k - 1]
     y[:m] += z0 * g[:m]
     y[1:m] += z1 * g[: m - 1]
@@ -80,6 +91,8 @@ def zero_phase_highpass(x: np.ndarray, cutoff_hz: float, rate: int) -> np.ndarra
         raise ValueError(f"the signal must be longer than {PADLEN} samples")
     h, g, zi = _responses(float(cutoff_hz), int(rate))
     ext = np.concatenate([2 * x[0] - x[PADLEN:0:-1], x, 2 * x[-1] - x[-2 : -PADLEN - 2 : -1]])
-    y = _filter(ext, *(zi * ext[0]), h, g)
-    y = _filter(y[::-1].copy(), *(zi * y[-1]), h, g)[::-1]
+    size = _fft_size(ext.size + h.size - 1)
+    spectrum = _spectrum(float(cutoff_hz), int(rate), size) if size <= CACHED_SPECTRUM_SIZE else np.fft.rfft(h, size)
+    y = _filter(ext, *(zi * ext[0]), g, spectrum, size)
+    y = _filter(y[::-1].copy(), *(zi * y[-1]), g, spectrum, size)[::-1]
     return y[PADLEN:-PADLEN]
