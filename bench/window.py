@@ -28,18 +28,19 @@ def run(bundle: Bundle, files: list[Path], repeats: int) -> list[dict]:
         new_pad = frontend.MIN_PAD_SECONDS
     new, old = Ensemble(bundle, device="cpu"), Ensemble(bundle, device="cpu")
     new.pad_seconds, old.pad_seconds = new_pad, TODAY_PAD
-    clip = four_second_clip(files)
+    clip, n = four_second_clip(files), len(files)
     single = interleaved_medians({"old": lambda: old.analyse(load_recording(clip)),
                                   "new": lambda: new.analyse(load_recording(clip))}, repeats)
     folder = interleaved_medians({"old": lambda: list(check_files(old, files)),
                                   "new": lambda: list(check_files(new, files))}, max(2, repeats // 4), warmup=0)
     clips = np.stack([model_clip(load_recording(f))[0] for f in files])
     enc = new.encoder
-    encoder = interleaved_medians({"old": lambda: enc.encode(clips, pad_seconds=TODAY_PAD),
-                                   "new": lambda: enc.encode(clips, pad_seconds=new_pad)}, max(2, repeats // 4), warmup=0)
+    mels = {name: [frontend.clip_log_mel(clips[i : i + 8], pad) for i in range(0, n, 8)]  # the batches encode() makes
+            for name, pad in (("old", TODAY_PAD), ("new", new_pad))}
+    encoder = interleaved_medians({name: lambda m=m: [enc.encode_log_mel(x) for x in m] for name, m in mels.items()},
+                                  max(2, repeats // 4), warmup=0)
     for ens in (new, old):
         ens.close()
-    n = len(files)
     rate = {k: n / v for k, v in folder.items()}
     enc_rate = {k: n / v for k, v in encoder.items()}
     label = f"{new_pad:g} s window"
@@ -53,7 +54,7 @@ def run(bundle: Bundle, files: list[Path], repeats: int) -> list[dict]:
         {"what": f"folder of {n} clips, {label}", "value": f"{rate['new']:.1f} clips/s",
          "ratio": f"{rate['new'] / rate['old']:.2f}x the {TODAY_PAD:g} s rate; {rate['new'] / enc_rate['new']:.2f} "
                   f"of the encoder alone", "target": ">= 1.80x; >= 0.80 of the encoder alone"},
-        {"what": f"encoder alone (log-mel included, clips prepared), {TODAY_PAD:g} s / {label}",
+        {"what": f"encoder alone (log-mel computed beforehand), {TODAY_PAD:g} s / {label}",
          "value": f"{enc_rate['old']:.1f} / {enc_rate['new']:.1f} clips/s",
          "ratio": f"{enc_rate['new'] / enc_rate['old']:.2f}x", "target": ""},
     ]

@@ -217,6 +217,11 @@ def pad_clips(clips: np.ndarray, pad_seconds: float = PAD_SECONDS) -> np.ndarray
     return out
 
 
+def clip_log_mel(clips: np.ndarray, pad_seconds: float = PAD_SECONDS) -> np.ndarray:
+    """(n, CLIP_SAMPLES) -> (n, 80, pad_seconds / 10 ms) float32: the encoder's input."""
+    return logmel.log_mel(pad_clips(clips, pad_seconds))
+
+
 @dataclass(frozen=True)
 class Device:
     name: str  # "cpu" or "cuda"
@@ -262,11 +267,14 @@ class WhisperEncoder:
             raise ValueError(f"clips must be (n, {CLIP_SAMPLES}), not {clips.shape}")
         out = np.empty((clips.shape[0], DIM, FRAMES), dtype=np.float32)
         for i in range(0, clips.shape[0], batch_size):
-            mel = np.ascontiguousarray(logmel.log_mel(pad_clips(clips[i : i + batch_size], pad_seconds)))
-            with self._lock:
-                enc = self._model.encode(self._sv.from_array(mel), to_cpu=True)
-            out[i : i + batch_size] = np.asarray(enc)[:, :FRAMES, :].transpose(0, 2, 1)
+            out[i : i + batch_size] = self.encode_log_mel(clip_log_mel(clips[i : i + batch_size], pad_seconds))
         return out
+
+    def encode_log_mel(self, mel: np.ndarray) -> np.ndarray:
+        """(n, 80, mel frames) from `clip_log_mel` -> (n, DIM, FRAMES): the encoder alone."""
+        with self._lock:
+            enc = self._model.encode(self._sv.from_array(np.ascontiguousarray(mel)), to_cpu=True)
+        return np.asarray(enc)[:, :FRAMES, :].transpose(0, 2, 1)
 
 
 _shared: dict[str, WhisperEncoder] = {}
