@@ -40,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     raw_path = bundled_models_dir() / RAW_BUNDLE
     rows: list[dict] = []
     if "window" in sections:
-        from . import window
+        from . import verses, window
 
-        rows += window.run(load_bundle(bundle_path), files, args.repeats)
+        rows += window.run(load_bundle(bundle_path), files, args.repeats,
+                           verses.ten_second_verse(args.data.parent / "reciters5" / "verses"))
     if "frontend" in sections:
         from . import frontend
 

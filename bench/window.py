@@ -12,9 +12,11 @@ import numpy as np
 from tajweed_desktop.core.audio.clips import model_clip
 from tajweed_desktop.core.audio.recording import load_recording
 from tajweed_desktop.core.checking.batch import check_files
+from tajweed_desktop.core.checking.verses import check_verse_file
 from tajweed_desktop.core.model import frontend
 from tajweed_desktop.core.model.bundle import Bundle
 from tajweed_desktop.core.model.ensemble import Ensemble
+from tajweed_desktop.core.model.transcriber import Transcriber
 
 from .common import interleaved_medians
 from .inference import four_second_clip
@@ -22,7 +24,7 @@ from .inference import four_second_clip
 TODAY_PAD = 8.0  # the padding before issue 24
 
 
-def run(bundle: Bundle, files: list[Path], repeats: int) -> list[dict]:
+def run(bundle: Bundle, files: list[Path], repeats: int, verse: Path | None = None) -> list[dict]:
     new_pad = bundle.front_end.pad_seconds
     if new_pad == TODAY_PAD:
         new_pad = frontend.MIN_PAD_SECONDS
@@ -39,6 +41,17 @@ def run(bundle: Bundle, files: list[Path], repeats: int) -> list[dict]:
             for name, pad in (("old", TODAY_PAD), ("new", new_pad))}
     encoder = interleaved_medians({name: lambda m=m: [enc.encode_log_mel(x) for x in m] for name, m in mels.items()},
                                   max(2, repeats // 4), warmup=0)
+    rows = []
+    if verse is not None:  # verse mode's sites are judged one encoder pass each, at the bundle's padding
+        tr = Transcriber(new.encoder)
+        given = interleaved_medians({"old": lambda: check_verse_file(old, tr, verse),
+                                     "new": lambda: check_verse_file(new, tr, verse)}, max(2, repeats // 2))
+        sites = len(check_verse_file(new, tr, verse).sites)
+        rows = [{"what": f"verse mode, {verse.parent.name}/{verse.name} named by its file name ({sites} sites): align + "
+                         f"judge every site, {TODAY_PAD:g} s window (before)", "value": f"{given['old']:.2f} s",
+                 "ratio": "1.00x", "target": ""},
+                {"what": f"verse mode, the same, {new_pad:g} s window", "value": f"{given['new']:.2f} s",
+                 "ratio": f"{given['new'] / given['old']:.2f}x the {TODAY_PAD:g} s time", "target": ""}]
     for ens in (new, old):
         ens.close()
     rate = {k: n / v for k, v in folder.items()}
@@ -57,4 +70,5 @@ def run(bundle: Bundle, files: list[Path], repeats: int) -> list[dict]:
         {"what": f"encoder alone (log-mel computed beforehand), {TODAY_PAD:g} s / {label}",
          "value": f"{enc_rate['old']:.1f} / {enc_rate['new']:.1f} clips/s",
          "ratio": f"{enc_rate['new'] / enc_rate['old']:.2f}x", "target": ""},
+        *rows,
     ]
