@@ -24,7 +24,7 @@ def no_decoding(monkeypatch):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--recipe", "nonesuch"], "unknown --recipe 'nonesuch'; choose one of default, frames, frames_plain, notebook, robust, robust_tilt"),
+    (["--recipe", "nonesuch"], "unknown --recipe 'nonesuch'; choose one of default, frames, frames_plain, frames_plain_pad40, frames_plain_pad45, frames_plain_pad50, notebook, robust, robust_tilt"),
     (["--split", "bytime"], "unknown --split 'bytime'; choose one of stratified, grouped, voices, words, holdout:<reciter>"),
     (["--split", "holdout:nobody"], "no reciter 'nobody' in this data; reciters: src1_unknown, src2_unknown"),
     (["--folds", "1"], "--folds must be at least 2"),
