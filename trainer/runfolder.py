@@ -18,6 +18,7 @@ from pathlib import Path
 from tajweed_desktop.core.audio import clips, decode, highpass, levels, recording, speech
 from tajweed_desktop.core.common.atomic import atomic_write_text
 from tajweed_desktop.core.common.errors import TajweedError
+from tajweed_desktop.core.model.frontend import PAD_SECONDS
 
 # the modules whose code prepares a clip (decode to trim and level)
 PREPARATION_MODULES = (decode, levels, recording, clips, speech, highpass)
@@ -30,7 +31,7 @@ class RunFolderError(TajweedError):
     """The run folder holds a run of another recipe, data, split or preparation."""
 
 
-def preparation_version(front_end: str, pad_seconds: float | None = None) -> dict:
+def preparation_version(front_end: str, pad_seconds: float = PAD_SECONDS) -> dict:
     """The code version of the preparation: what the card records about it, a digest of the source
     of the modules that do it, and the frame cache's key for front-end recipes."""
     source = "".join(inspect.getsource(m) for m in PREPARATION_MODULES)
@@ -39,14 +40,14 @@ def preparation_version(front_end: str, pad_seconds: float | None = None) -> dic
     if front_end != "none":
         from .features import frames_key  # torch and the front end only for front-end recipes
 
-        version["frames"] = frames_key() if pad_seconds is None else frames_key(pad_seconds=pad_seconds)
+        version["frames"] = frames_key(pad_seconds=pad_seconds)
     return version
 
 
 def run_record(recipe: dict, fingerprint: str, strategy: str, k: int, seed: int) -> dict:
     record = {"recipe": recipe, "data_fingerprint": fingerprint,
               "split": {"strategy": strategy, "k": k, "seed": seed},
-              "preparation": preparation_version(recipe.get("front_end", "none"), recipe.get("pad_seconds"))}
+              "preparation": preparation_version(recipe.get("front_end", "none"), recipe.get("pad_seconds", PAD_SECONDS))}
     return json.loads(json.dumps(record))  # as it reads back (tuples as lists)
 
 
