@@ -83,7 +83,7 @@ window-study: $(STAMP)
 	  $(PY) -m trainer $(T4R5H) --split $$split --recipe $${r%%:*} --seed $$s --run-dir runs/window/$${r##*:}-$$split-s$$s --no-progress || exit 1; \
 	done; done; done
 	$(MAKE) reports
-	$(PY) tools/window_study.py runs/window/pad*-voices-s* runs/window/pad*-words-s* --json reports/window-study.json
+	$(PY) tools/window_study.py reports/window/pad*-voices-s* reports/window/pad*-words-s* --json reports/window-study.json
 
 compare-haneef: $(STAMP)
 	test -f runs/t4r5h-voices-plain/report/oof.csv || $(PY) -m trainer $(T4R5H) --split voices --recipe frames_plain --run-dir runs/t4r5h-voices-plain --no-progress

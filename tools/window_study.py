@@ -1,7 +1,8 @@
 """Issue 24's window study: which front-end padding keeps today's accuracy.
 
 `python tools/window_study.py RUN_DIR... [--today 8] [--json OUT]`: each run's padding, split and
-seed are read from its own run.json and metrics.json. Per padding and split: the mean over seeds
+seed are read from its metrics.json (a run folder, or its copy under reports/window/, so seeds run
+in earlier sessions still count). Per padding and split: the mean over seeds
 of the run's macro-F1 (the mean over its folds) and the spread. A padding passes when its mean is
 no lower than today's mean less one standard deviation of today's, on every split; today's
 standard deviation is over its seeds when there are two or more, else over its folds (said in the
@@ -20,13 +21,19 @@ from pathlib import Path
 
 
 def read_run(run_dir: Path) -> dict:
-    record = json.loads((run_dir / "run.json").read_text())
-    metrics = json.loads((run_dir / "report" / "metrics.json").read_text())
-    return {"run": str(run_dir), "pad": float(record["recipe"].get("pad_seconds", 8.0)),
-            "split": record["split"]["strategy"], "seed": record["split"]["seed"],
-            "fingerprint": record["data_fingerprint"], "macro_f1": metrics["cnn_macro_f1"]["mean"],
+    """A run folder (its report/metrics.json) or its copy under reports/ (metrics.json): the
+    metrics record names the recipe (with its padding), the split, the seed and the data."""
+    path = next(p for p in (run_dir / "report" / "metrics.json", run_dir / "metrics.json") if p.is_file())
+    metrics = json.loads(path.read_text())
+    return {"run": str(run_dir), "pad": float(metrics["recipe"].get("pad_seconds", 8.0)),
+            "split": metrics["strategy"], "seed": metrics["seed"],
+            "fingerprint": metrics["fingerprint"], "macro_f1": metrics["cnn_macro_f1"]["mean"],
             "fold_std": metrics["cnn_macro_f1"]["std"], "accuracy": metrics["out_of_fold"]["accuracy"],
             "voice_only": metrics["voice_baseline_macro_f1"]["mean"]}
+
+
+def has_metrics(run_dir: Path) -> bool:
+    return (run_dir / "report" / "metrics.json").is_file() or (run_dir / "metrics.json").is_file()
 
 
 def summarise(runs: list[dict], today: float) -> dict:
@@ -68,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--today", type=float, default=8.0, help="today's padding in seconds (the baseline)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
-    runs = [read_run(r) for r in args.runs if (r / "report" / "metrics.json").is_file()]
+    runs = [read_run(r) for r in args.runs if has_metrics(r)]
     out = summarise(runs, args.today)
     print("| padding | split | seeds | macro-F1 (mean over seeds; each) | spread over seeds | over folds | accuracy | voice-only |")
     print("|---|---|---|---|---|---|---|---|")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import pytest
 
@@ -42,3 +43,18 @@ def test_one_seed_of_today_uses_its_spread_over_folds_and_an_unrun_split_fails()
 def test_runs_of_other_data_are_refused():
     with pytest.raises(SystemExit, match="different data"):
         ws.summarise([run(8.0, "voices", 1, 0.9), run(4.0, "voices", 1, 0.9, data="other")], today=8.0)
+
+
+def test_a_run_folder_and_its_copy_under_reports_read_alike(tmp_path):
+    metrics = {"recipe": {"name": "frames_plain_pad40", "pad_seconds": 4.0}, "strategy": "voices", "seed": 2,
+               "fingerprint": "abc", "cnn_macro_f1": {"mean": 0.91, "std": 0.08},
+               "out_of_fold": {"accuracy": 0.84}, "voice_baseline_macro_f1": {"mean": 0.2}}
+    run_dir, copy = tmp_path / "runs" / "pad40-voices-s2", tmp_path / "reports" / "pad40-voices-s2"
+    (run_dir / "report").mkdir(parents=True)
+    copy.mkdir(parents=True)
+    (run_dir / "report" / "metrics.json").write_text(json.dumps(metrics))
+    (copy / "metrics.json").write_text(json.dumps(metrics))
+    a, b = ws.read_run(run_dir), ws.read_run(copy)
+    assert {k: v for k, v in a.items() if k != "run"} == {k: v for k, v in b.items() if k != "run"}
+    assert (a["pad"], a["split"], a["seed"], a["macro_f1"]) == (4.0, "voices", 2, 0.91)
+    assert not ws.has_metrics(tmp_path)
