@@ -76,7 +76,7 @@ def main() -> None:
                "transcript": transcribed[0]}
         for way, skeleton in WAYS.items():
             try:
-                found = ident.identify_transcribed(tr, rec.samples, transcribed, cache, skeleton=skeleton)
+                found = ident.identify_transcribed(tr, rec.samples, transcribed, cache, use_skeleton=skeleton)
                 row[way] = [[c.surah, c.first_ayah, c.last_ayah] for c in found.candidates]
             except ident.NotRecitationError:
                 row[way] = []

@@ -4,7 +4,7 @@ it sounds like a verse the learner names.
 1. Whisper base's decoder transcribes each 30 s window (Arabic, beam search) and names the language.
 2. Every verse is scored by the cosine between character 2-4-gram TF-IDF vectors of its plain
    letters and the transcript's (numpy only), and again on both texts' skeletons (the consonants,
-   sound-alike letters made one: `words.skeleton`), keeping the higher: a short verse's transcript
+   sound-alike letters made one: `skeleton`), keeping the higher: a short verse's transcript
    is often wrong in its vowel letters and emphatics while its consonants still match. Runs of
    consecutive verses around each way's best verses are scored the same way, n-gram counts summed.
 3. The best few are aligned to the audio (core/quran/alignment.py) and ranked by the alignment's
@@ -58,6 +58,21 @@ MIN_WORD_SECONDS = 0.06
 # while greedy also missed 3:197 and 2:2; top-5 0.988 against 0.963. It costs about 0.1 s a window.
 TRANSCRIBE_BEAM = 5
 GIVEN_COSINE_SHARE = 0.5  # a named verse whose text matches the transcript under half as well as the best is "not it"
+
+
+# Whisper's transcripts of short verses go wrong in a few ways that the plain letters keep: the
+# long-vowel letters it writes for sung short vowels or drops ("لاميه" for لم), an emphatic letter
+# written as its plain pair ("الله سمدت" for الله الصمد), and its own word breaks ("لدوي لاميوله" for
+# يلد ولم يولد). The skeleton drops all three: sound-alike letters made one, ا و ي and ع dropped,
+# doubled letters made single, no spaces. Candidates are matched on it as well as on the plain
+# letters. (Here, not in words.py: that module's source is part of the trainer's alignment cache key.)
+_SOUND_ALIKE = str.maketrans({"ص": "س", "ث": "س", "ض": "د", "ظ": "ذ", "ز": "ذ", "ط": "ت", "ق": "ك", "ح": "ه",
+                              "غ": "خ", "ع": "", "ا": "", "و": "", "ي": "", " ": ""})
+
+
+def skeleton(s: str) -> str:
+    """The consonants `s` is recited with, as a transcript may spell them (see _SOUND_ALIKE)."""
+    return re.sub(r"(.)\1+", r"\1", qwords.plain(s).translate(_SOUND_ALIKE))
 
 
 class NotRecitationError(TajweedError):
@@ -174,7 +189,7 @@ def verse_index() -> VerseIndex:
 
 @once
 def skeleton_index() -> VerseIndex:
-    return VerseIndex(qwords.skeleton)
+    return VerseIndex(skeleton)
 
 
 def transcribe(tr: Transcriber, samples: np.ndarray, cache: dict | None = None) -> tuple[str, str, float]:
@@ -195,7 +210,7 @@ def transcribe(tr: Transcriber, samples: np.ndarray, cache: dict | None = None) 
     return " ".join(parts), language, p_ar
 
 
-def text_candidates(transcript: str, n: int = TEXT_CANDIDATES, runs: bool = True, skeleton: bool = True) -> list[Candidate]:
+def text_candidates(transcript: str, n: int = TEXT_CANDIDATES, runs: bool = True, use_skeleton: bool = True) -> list[Candidate]:
     """The best verses and runs of consecutive verses by text similarity alone: each scored by the
     higher of its cosines with the transcript on plain letters and on skeletons. Candidates are
     each way's best verses and the runs around each way's best ten.
@@ -204,11 +219,11 @@ def text_candidates(transcript: str, n: int = TEXT_CANDIDATES, runs: bool = True
     0.904, top-5 0.904 -> 0.943, all five reciters better or equal; haneef's 57 verses under 8 s
     unchanged (0.965 / 0.982). Which of the ways to combine the two (the higher, the mean, the
     skeleton alone, a skeleton without sound-alike letters) was chosen on reciters5 itself.
-    `skeleton=False`: plain letters only, as before (for that comparison)."""
+    `use_skeleton=False`: plain letters only, as before (for that comparison)."""
     letters = qwords.letter_count(transcript)
     ways = []
     keys: dict[tuple[int, int, int], None] = {}
-    for index in (verse_index(), skeleton_index()) if skeleton else (verse_index(),):
+    for index in (verse_index(), skeleton_index()) if use_skeleton else (verse_index(),):
         q = index.query(transcript)
         scores = index.scores_of(q)
         ways.append((index, q, scores))
@@ -263,10 +278,10 @@ def identify(tr: Transcriber, samples: np.ndarray, n_align: int = TEXT_CANDIDATE
 
 
 def identify_transcribed(tr: Transcriber, samples: np.ndarray, transcribed: tuple[str, str, float], cache: dict,
-                         n_align: int = TEXT_CANDIDATES, top: int = 5, skeleton: bool = True) -> Identification:
+                         n_align: int = TEXT_CANDIDATES, top: int = 5, use_skeleton: bool = True) -> Identification:
     """`identify` given `transcribe`'s result and its window cache."""
     transcript, language, p_ar = transcribed
-    cands = text_candidates(transcript, n=max(n_align, top), skeleton=skeleton)
+    cands = text_candidates(transcript, n=max(n_align, top), use_skeleton=use_skeleton)
     aligned = []
     for c in cands[:n_align]:
         al = align_verses(tr, samples, c.surah, c.first_ayah, c.last_ayah, transcript=transcript, cache=cache)

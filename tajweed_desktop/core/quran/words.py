@@ -42,21 +42,6 @@ def plain(s: str) -> str:
     return " ".join(s.split())
 
 
-# Whisper's transcripts of short verses go wrong in a few ways that the plain letters keep: the
-# long-vowel letters it writes for sung short vowels or drops ("لاميه" for لم), an emphatic letter
-# written as its plain pair ("الله سمدت" for الله الصمد), and its own word breaks ("لدوي لاميوله" for
-# يلد ولم يولد). The skeleton drops all three: sound-alike letters made one, ا و ي and ع dropped,
-# doubled letters made single, no spaces. Verse identification compares transcripts on it as well
-# as on the plain letters (core/quran/identify.py).
-_SOUND_ALIKE = str.maketrans({"ص": "س", "ث": "س", "ض": "د", "ظ": "ذ", "ز": "ذ", "ط": "ت", "ق": "ك", "ح": "ه",
-                              "غ": "خ", "ع": "", "ا": "", "و": "", "ي": "", " ": ""})
-
-
-def skeleton(s: str) -> str:
-    """The consonants `s` is recited with, as a transcript may spell them (see _SOUND_ALIKE)."""
-    return re.sub(r"(.)\1+", r"\1", plain(s).translate(_SOUND_ALIKE))
-
-
 def letter_count(s: str) -> int:
     """How many plain letters `s` holds (spaces and marks not counted): the length measure that
     verse identification and live mode compare transcripts and verses by."""
