@@ -36,9 +36,19 @@ def has_metrics(run_dir: Path) -> bool:
     return (run_dir / "report" / "metrics.json").is_file() or (run_dir / "metrics.json").is_file()
 
 
-def summarise(runs: list[dict], today: float) -> dict:
+def summarise(runs: list[dict], today: float, across_data: bool = False) -> dict:
+    """`across_data`: seeds may have been trained on different data (the same sources cut again),
+    as long as every padding of one seed and split saw the same data: the paddings stay paired."""
     if len({r["fingerprint"] for r in runs}) > 1:
-        raise SystemExit("the runs were trained on different data (fingerprints differ); they do not compare")
+        if not across_data:
+            raise SystemExit("the runs were trained on different data (fingerprints differ); they do not compare "
+                             "(--across-data: allowed when each seed's paddings share their data)")
+        by_seed: dict[tuple, set] = defaultdict(set)
+        for r in runs:
+            by_seed[(r["seed"], r["split"])].add(r["fingerprint"])
+        unpaired = sorted(k for k, v in by_seed.items() if len(v) > 1)
+        if unpaired:
+            raise SystemExit(f"seed and split {unpaired}: the paddings were trained on different data; they do not compare")
     cells: dict[tuple[float, str], list[dict]] = defaultdict(list)
     for r in runs:
         cells[(r["pad"], r["split"])].append(r)
@@ -66,7 +76,7 @@ def summarise(runs: list[dict], today: float) -> dict:
                 "passes": cell["macro_f1_mean"] >= base["macro_f1_mean"] - std}
         verdicts[pad] = {"splits": checks, "passes": all(c is not None and c["passes"] for c in checks.values())}
     passing = [p for p, v in verdicts.items() if v["passes"]]
-    return {"today_pad_seconds": today, "table": table, "verdicts": verdicts, "winner_pad_seconds": min(passing) if passing else None}
+    return {"today_pad_seconds": today, "data": sorted({(r["seed"], r["split"], r["fingerprint"][:12]) for r in runs}), "table": table, "verdicts": verdicts, "winner_pad_seconds": min(passing) if passing else None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("runs", type=Path, nargs="+")
     ap.add_argument("--today", type=float, default=8.0, help="today's padding in seconds (the baseline)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--across-data", action="store_true",
+                    help="seeds trained on different data may be pooled, each seed's paddings on the same data")
     args = ap.parse_args(argv)
     runs = [read_run(r) for r in args.runs if has_metrics(r)]
-    out = summarise(runs, args.today)
+    out = summarise(runs, args.today, args.across_data)
     print("| padding | split | seeds | macro-F1 (mean over seeds; each) | spread over seeds | over folds | accuracy | voice-only |")
     print("|---|---|---|---|---|---|---|---|")
     for t in out["table"]:
@@ -88,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         parts = [f"{s}: {c['mean']:.3f} against {c['today']:.3f} - {c['today_std']:.3f} (sd over {c['std_over']})"
                  if c else f"{s}: not run" for s, c in v["splits"].items()]
         print(f"{pad:g} s: {'passes' if v['passes'] else 'fails'} ({'; '.join(parts)})")
+    if len({f for _, _, f in out["data"]}) > 1:
+        print("data per seed and split: " + "; ".join(f"seed {s} {sp} {f}" for s, sp, f in out["data"]))
     print(f"winner: {out['winner_pad_seconds']:g} s" if out["winner_pad_seconds"] is not None else "winner: none")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))

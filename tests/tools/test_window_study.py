@@ -45,6 +45,15 @@ def test_runs_of_other_data_are_refused():
         ws.summarise([run(8.0, "voices", 1, 0.9), run(4.0, "voices", 1, 0.9, data="other")], today=8.0)
 
 
+def test_across_data_pools_seeds_whose_paddings_share_their_data_and_no_others():
+    runs = [run(8.0, "voices", 1, 0.92), run(4.0, "voices", 1, 0.91),
+            run(8.0, "voices", 2, 0.93, data="cut again"), run(4.0, "voices", 2, 0.90, data="cut again")]
+    out = ws.summarise(runs, today=8.0, across_data=True)
+    assert out["table"][0]["seeds"] == [1, 2] and {f for _, _, f in out["data"]} == {"d", "cut again"}
+    with pytest.raises(SystemExit, match="different data"):
+        ws.summarise(runs[:3] + [run(4.0, "voices", 2, 0.90)], today=8.0, across_data=True)
+
+
 def test_a_run_folder_and_its_copy_under_reports_read_alike(tmp_path):
     metrics = {"recipe": {"name": "frames_plain_pad40", "pad_seconds": 4.0}, "strategy": "voices", "seed": 2,
                "fingerprint": "abc", "cnn_macro_f1": {"mean": 0.91, "std": 0.08},
