@@ -215,7 +215,7 @@ def text_candidates(transcript: str, n: int = TEXT_CANDIDATES, runs: bool = True
     higher of its cosines with the transcript on plain letters and on skeletons. Candidates are
     each way's best verses and the runs around each way's best ten.
 
-    Measured on reciters5's 230 verses (tools/verses_eval.py, identification only): top-1 0.861 ->
+    Measured on reciters5's 230 verses (`make identify`, tools/identify_eval.py): top-1 0.861 ->
     0.904, top-5 0.904 -> 0.943, all five reciters better or equal; haneef's 57 verses under 8 s
     unchanged (0.965 / 0.982). Which of the ways to combine the two (the higher, the mean, the
     skeleton alone, a skeleton without sound-alike letters) was chosen on reciters5 itself.
@@ -336,7 +336,7 @@ def check_given(tr: Transcriber, samples: np.ndarray, surah: int, first: int, la
     transcript, language, p_ar = transcribe(tr, samples, cache)
     al = align_verses(tr, samples, surah, first, last, transcript=transcript, cache=cache)
     index = verse_index()
-    q = index.vector(_grams(qwords.plain(transcript)))
+    q = index.query(transcript)
     given_cos = index.run_score(q, surah, first, last)
     best_cos = float(index.scores(transcript).max())
     # the decoder predicts any Quran text well, so the alignment score alone accepts a wrong verse:
@@ -423,4 +423,4 @@ def opening_cosine(transcript: str, surah: int, ayah: int) -> float:
 def text_cosine(transcript: str, other: str) -> float:
     """The cosine of two texts' character n-gram TF-IDF vectors (plain letters)."""
     index = verse_index()
-    return float(index.vector(_grams(qwords.plain(transcript))) @ index.vector(_grams(qwords.plain(other))))
+    return float(index.query(transcript) @ index.query(other))
