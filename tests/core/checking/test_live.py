@@ -191,6 +191,19 @@ def test_after_the_last_verse_of_a_surah_the_next_surah_recited_is_found(models)
     assert {s.key[:2] for s in last.sites} <= {(82, 19), (109, 1)}
 
 
+def test_a_surahs_last_verse_recited_to_its_end_is_left_for_what_follows(models):
+    """husary (slower than maher) recites 82:19, then 109:1 and 109:2. 82:19 has no next verse, so
+    once all of it is explained and the transcript goes on, the audio after it is found afresh.
+    The old checker looked for 109 in the tail while keeping 82:19: it was still on 82:19 after
+    109:2, looking at 26 s and more of audio (and 56 s before it found 109:5 in
+    test_live_long)."""
+    ens, tr = models
+    states = feed(live.LiveChecker(ens, tr), verses_fed("husary", "082019.mp3", "109001.mp3", "109002.mp3", tail_s=2.0), 1.0)
+    assert states[-1].surah == 109, [s.status for s in states[-5:]]
+    assert states[-1].verses[0] == (82, 19)
+    assert max(s.segment_s for s in states) < 25.0, max(s.segment_s for s in states)
+
+
 def test_a_learner_who_waits_before_reciting_is_found(models):
     """35 s of silence, then 113:5: identification looks from the first sound on (the old checker
     transcribed the first 30 s of the recording, all silence, and never found the verse)."""
