@@ -28,7 +28,9 @@ update, 0.1-0.5 s on two busy cores, plus an alignment, 0.1 s, and the new sites
 4. Sites whose next words are heard are judged; a site judged before is judged again only when an
    edge of its cut moved by more than RECUT_SECONDS (the alignment settles as more audio comes).
 5. When the first words of the next verse are heard (with sound after them), the current verse's
-   sites are frozen and the checker follows the learner to the next verse.
+   sites are frozen and the checker follows the learner to the next verse. A surah's last verse
+   has no next: once the transcript explains all of it, the sound after the next pause is
+   identified afresh as in 2 (another surah, or the verse again).
 6. When the learner says something else (another verse than the next, a verse that was taken for
    the wrong one, the next surah after a surah's last verse), the transcript goes on past what the
    current verse and the next explain (`explained`, a letter alignment): the words past the
@@ -333,6 +335,8 @@ class LiveChecker:
         if self._move_on(al, rec, dur, sound_end):
             status = verse_label(*self._verse)
             word = None
+        elif self._let_go(al, rec, dur):
+            status, word = "finding the verse", None
         return self._make_state(status, True, word, changed, audio_s)
 
     def _segment(self, x: np.ndarray) -> Recording:
@@ -620,6 +624,21 @@ class LiveChecker:
         self._cache = {}
         self._basmala = False
         self._doubt_runs, self._re_last, self._re_runs = 0, None, 0
+        return True
+
+    def _let_go(self, al: Alignment, rec: Recording, dur: float) -> bool:
+        """A surah's last verse said to its end (the transcript explains every word), then a pause
+        and MOVE_ON_SOUND_SECONDS of sound: what follows is another surah (or the verse again),
+        found afresh from that sound, as `_move_on` follows a verse to the next. Waiting for the
+        transcript to go on past the verse instead (`_reidentify`) took 10 s on husary's 82:19
+        then 109:1: by then 109:1 was over, and its audio, run on into 109:2, was taken for 109:2."""
+        s, v = self._verse
+        if v != text.verse_count(s) or not al.words or self._explained_word < len(al.words) - 1:
+            return False
+        t = _sound_after_pause(rec, al.words[-1].start + 0.1)
+        if t is None or rec.active_seconds(t, dur) < MOVE_ON_SOUND_SECONDS:
+            return False
+        self._switch(None, max(0.0, t - SEGMENT_LEAD_SECONDS))
         return True
 
     # -- the end ---------------------------------------------------------------------------
