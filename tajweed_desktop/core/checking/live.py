@@ -471,7 +471,7 @@ class LiveChecker:
         # on to) and the learner goes on: the verse is done, what follows is found afresh from its
         # own first sound. Looking for it in the tail instead kept the verse while its audio grew:
         # husary's 82:19 then 109 held 56 s of audio before 109:5 was found (test_live_long).
-        finished = al.words and self._explained_word >= len(al.words) - 1 and split > 0.0
+        finished = self._all_explained(al) and split > 0.0
         if finished or self._doubt_runs >= REIDENTIFY_GIVE_UP:  # not found while the audio grows: give the verse up
             if split == 0.0:  # none of its words explained: it was the wrong verse, not to be named again for this audio
                 self._rejected[self._verse] = self._seg0
@@ -626,6 +626,10 @@ class LiveChecker:
         self._doubt_runs, self._re_last, self._re_runs = 0, None, 0
         return True
 
+    def _all_explained(self, al: Alignment) -> bool:
+        """The last transcript explains every word of the text aligned (`explained`)."""
+        return bool(al.words) and self._explained_word >= len(al.words) - 1
+
     def _let_go(self, al: Alignment, rec: Recording, dur: float) -> bool:
         """A surah's last verse said to its end (the transcript explains every word), then a pause
         and MOVE_ON_SOUND_SECONDS of sound: what follows is another surah (or the verse again),
@@ -633,7 +637,7 @@ class LiveChecker:
         transcript to go on past the verse instead (`_reidentify`) took 10 s on husary's 82:19
         then 109:1: by then 109:1 was over, and its audio, run on into 109:2, was taken for 109:2."""
         s, v = self._verse
-        if v != text.verse_count(s) or not al.words or self._explained_word < len(al.words) - 1:
+        if v != text.verse_count(s) or not self._all_explained(al):
             return False
         t = _sound_after_pause(rec, al.words[-1].start + 0.1)
         if t is None or rec.active_seconds(t, dur) < MOVE_ON_SOUND_SECONDS:
